@@ -1,0 +1,797 @@
+//! The arrangement file (DESIGN §3): who delivers which IT work for one organization.
+//! Loading checks it completely against the vocabulary and the loaded catalogs, so that
+//! evaluation can trust every reference in it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::civil::Date;
+use regex::Regex;
+
+use crate::capability::{Cadence, Coverage, Duration};
+use crate::catalog::Registry;
+use crate::decode::{self, Fields, Keyword};
+use crate::diag::{Diagnostic, Pos, Sink, choose_help};
+use crate::keywords;
+use crate::yaml::{self, Node};
+
+/// The arrangement format version this build reads.
+pub const FORMAT_VERSION: i64 = 1;
+
+/// How the organization's IT support is arranged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Model {
+    BreakFix,
+    Managed,
+    CoManaged,
+}
+keywords!(Model { BreakFix => "break-fix", Managed => "managed", CoManaged => "co-managed" });
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ProviderKind {
+    Internal,
+    Msp,
+    BreakFix,
+}
+keywords!(ProviderKind { Internal => "internal", Msp => "msp", BreakFix => "break-fix" });
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Budget {
+    Fixed,
+    Variable,
+}
+keywords!(Budget { Fixed => "fixed", Variable => "variable" });
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scalability {
+    Low,
+    Moderate,
+    High,
+}
+keywords!(Scalability { Low => "low", Moderate => "moderate", High => "high" });
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum Escalation {
+    Documented,
+    #[default]
+    None,
+}
+keywords!(Escalation { Documented => "documented", None => "none" });
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Organization {
+    pub name: String,
+    pub employees: Option<u64>,
+    pub budget: Option<Budget>,
+    pub after_hours_required: Option<bool>,
+    pub scalability: Option<Scalability>,
+    pub consumers: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Provider {
+    pub id: String,
+    pub kind: ProviderKind,
+    pub name: String,
+    pub ftes: Option<f64>,
+    pub coverage: Option<Coverage>,
+    pub tooling: Vec<String>,
+    pub pos: Pos,
+}
+
+/// One row of the division-of-responsibility matrix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Responsibility {
+    pub capability: String,
+    pub owners: Vec<String>,
+    pub cadence: Option<Cadence>,
+    pub coverage: Option<Coverage>,
+    pub response: Option<Duration>,
+    pub escalation: Escalation,
+    pub notes: Option<String>,
+    pub pos: Pos,
+}
+
+/// A framework selected for checking: a catalog and optionally one of its profiles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Framework {
+    pub catalog: String,
+    pub profile: Option<String>,
+    pub pos: Pos,
+}
+
+/// `catalog:control`, as written in attestations, exceptions and `related`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ControlRef {
+    pub catalog: String,
+    pub control: String,
+}
+
+impl std::fmt::Display for ControlRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.catalog, self.control)
+    }
+}
+
+impl ControlRef {
+    pub fn parse(s: &str) -> Option<Self> {
+        let (catalog, control) = s.split_once(':')?;
+        (!catalog.is_empty() && !control.is_empty()).then(|| ControlRef {
+            catalog: catalog.into(),
+            control: control.into(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attestation {
+    pub control: ControlRef,
+    pub evidence: String,
+    pub pos: Pos,
+}
+
+/// What an exception covers: one control, or every control whose `catalog:control` matches.
+#[derive(Debug, Clone)]
+pub enum ExceptionTarget {
+    Control(ControlRef),
+    Pattern(Regex),
+}
+
+impl ExceptionTarget {
+    pub fn matches(&self, r: &ControlRef) -> bool {
+        match self {
+            ExceptionTarget::Control(c) => c == r,
+            ExceptionTarget::Pattern(re) => re.is_match(&r.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for ExceptionTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExceptionTarget::Control(c) => write!(f, "{c}"),
+            ExceptionTarget::Pattern(re) => write!(f, "/{}/", re.as_str()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Exception {
+    pub target: ExceptionTarget,
+    pub reason: String,
+    pub owner: String,
+    pub expires: Date,
+    pub pos: Pos,
+}
+
+/// A validated arrangement.
+#[derive(Debug, Clone)]
+pub struct Arrangement {
+    /// The path as given on the command line, for messages and reports.
+    pub path: String,
+    pub sha256: String,
+    pub organization: Organization,
+    pub model: Model,
+    pub model_pos: Pos,
+    pub frameworks: Vec<Framework>,
+    pub frameworks_pos: Pos,
+    pub providers: BTreeMap<String, Provider>,
+    pub responsibilities: BTreeMap<String, Responsibility>,
+    pub attestations: Vec<Attestation>,
+    pub exceptions: Vec<Exception>,
+}
+
+impl Arrangement {
+    pub fn provider(&self, id: &str) -> Option<&Provider> {
+        self.providers.get(id)
+    }
+
+    /// Internal IT staff in full-time equivalents: the sum over internal providers, `None`
+    /// when no internal provider declares `ftes`.
+    pub fn internal_ftes(&self) -> Option<f64> {
+        let declared: Vec<f64> = self
+            .providers
+            .values()
+            .filter(|p| p.kind == ProviderKind::Internal)
+            .filter_map(|p| p.ftes)
+            .collect();
+        (!declared.is_empty()).then(|| declared.iter().sum())
+    }
+
+    pub fn has_provider_kind(&self, kind: ProviderKind) -> bool {
+        self.providers.values().any(|p| p.kind == kind)
+    }
+}
+
+/// A regex from an input file: compiled with a size cap so a hostile pattern cannot take
+/// the process down (the regex crate guarantees linear-time matching; the cap bounds memory).
+pub fn user_regex(sink: &mut Sink, node: &Node, what: &str) -> Option<Regex> {
+    let s = decode::string(sink, node, what)?;
+    match regex::RegexBuilder::new(&s)
+        .size_limit(1 << 20)
+        .dfa_size_limit(1 << 20)
+        .build()
+    {
+        Ok(re) => Some(re),
+        Err(e) => {
+            let detail = e.to_string().lines().last().unwrap_or("").trim().to_owned();
+            sink.error(
+                node.pos,
+                format!("invalid {what} `{s}`: {detail}"),
+                Some("write a valid regular expression (Rust regex syntax) of modest size".into()),
+            );
+            None
+        }
+    }
+}
+
+pub fn read_date(sink: &mut Sink, node: &Node, what: &str) -> Option<Date> {
+    let s = decode::string(sink, node, what)?;
+    match s.parse::<Date>() {
+        Ok(d) if s.len() == 10 => Some(d),
+        _ => {
+            sink.error(
+                node.pos,
+                format!("invalid {what} `{s}`"),
+                Some("write a real calendar date as YYYY-MM-DD, e.g. 2026-03-31".into()),
+            );
+            None
+        }
+    }
+}
+
+/// Loads and validates an arrangement. All errors of the file come back together.
+pub fn load(
+    path: &str,
+    source: &str,
+    registry: &Registry,
+) -> Result<(Arrangement, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let mut sink = Sink::new(path, source);
+    let arrangement = yaml::parse(source, &mut sink)
+        .and_then(|root| read(&mut sink, &root, path, source, registry));
+    match arrangement {
+        Some(a) if !sink.has_errors() => Ok((a, sink.diagnostics)),
+        _ => Err(sink.diagnostics),
+    }
+}
+
+const TOP_KEYS: &[&str] = &[
+    "gapcheck",
+    "organization",
+    "model",
+    "frameworks",
+    "providers",
+    "responsibilities",
+    "attestations",
+    "exceptions",
+];
+
+fn read(
+    sink: &mut Sink,
+    root: &Node,
+    path: &str,
+    source: &str,
+    registry: &Registry,
+) -> Option<Arrangement> {
+    let top = Fields::new(sink, root, "the arrangement", TOP_KEYS)?;
+    if let Some(v) = top.require(sink, "gapcheck", "the arrangement", "1") {
+        match decode::integer(sink, v, "`gapcheck` (the format version)") {
+            Some(FORMAT_VERSION) | None => {}
+            Some(n) => sink.error(
+                v.pos,
+                format!("unsupported arrangement format version {n}"),
+                Some(format!("this gapcheck reads version {FORMAT_VERSION}; write `gapcheck: {FORMAT_VERSION}` or upgrade gapcheck")),
+            ),
+        }
+    }
+    let organization = top
+        .require(sink, "organization", "the arrangement", "{name: ...}")
+        .and_then(|n| read_organization(sink, n));
+    let model_node = top.require(sink, "model", "the arrangement", "managed");
+    let model = model_node.and_then(|n| Model::read(sink, n, "model"));
+    let frameworks = top
+        .require(sink, "frameworks", "the arrangement", "[hipaa-security]")
+        .map(|n| read_frameworks(sink, n, registry))
+        .unwrap_or_default();
+    let providers = top
+        .require(
+            sink,
+            "providers",
+            "the arrangement",
+            "{internal: {kind: internal}}",
+        )
+        .map(|n| read_providers(sink, n))
+        .unwrap_or_default();
+    let responsibilities = top
+        .get("responsibilities")
+        .map(|n| read_responsibilities(sink, n, &providers, registry))
+        .unwrap_or_default();
+    let attestations = top
+        .get("attestations")
+        .map(|n| read_attestations(sink, n, registry))
+        .unwrap_or_default();
+    let exceptions = top
+        .get("exceptions")
+        .map(|n| read_exceptions(sink, n, registry))
+        .unwrap_or_default();
+
+    if let (Some(model), Some(node)) = (model, model_node) {
+        check_model_contradiction(sink, model, node.pos, &providers);
+    }
+    let sha256 = crate::sha256_hex(source.as_bytes());
+    Some(Arrangement {
+        path: path.to_owned(),
+        sha256,
+        organization: organization?,
+        model: model?,
+        model_pos: top.key_pos("model").unwrap_or_default(),
+        frameworks,
+        frameworks_pos: top.key_pos("frameworks").unwrap_or_default(),
+        providers,
+        responsibilities,
+        attestations,
+        exceptions,
+    })
+}
+
+fn read_organization(sink: &mut Sink, node: &Node) -> Option<Organization> {
+    let what = "`organization`";
+    let f = Fields::new(
+        sink,
+        node,
+        what,
+        &[
+            "name",
+            "employees",
+            "budget",
+            "after_hours_required",
+            "scalability",
+            "consumers",
+        ],
+    )?;
+    let name = f
+        .require(sink, "name", what, "Harbor Dental Group")
+        .and_then(|n| decode::string(sink, n, "organization name"));
+    let count = |sink: &mut Sink, key: &str| -> Option<u64> {
+        let n = f.get(key)?;
+        let v = decode::integer(sink, n, &format!("`{key}`"))?;
+        let r = u64::try_from(v).ok();
+        if r.is_none() {
+            sink.error(
+                n.pos,
+                format!("`{key}` cannot be negative"),
+                Some("write a count of zero or more".into()),
+            );
+        }
+        r
+    };
+    let employees = count(sink, "employees");
+    let consumers = count(sink, "consumers");
+    let budget = f
+        .get("budget")
+        .and_then(|n| Budget::read(sink, n, "budget"));
+    let after_hours_required = f
+        .get("after_hours_required")
+        .and_then(|n| decode::boolean(sink, n, "`after_hours_required`"));
+    let scalability = f
+        .get("scalability")
+        .and_then(|n| Scalability::read(sink, n, "scalability"));
+    Some(Organization {
+        name: name?,
+        employees,
+        budget,
+        after_hours_required,
+        scalability,
+        consumers,
+    })
+}
+
+fn read_frameworks(sink: &mut Sink, node: &Node, registry: &Registry) -> Vec<Framework> {
+    let items = decode::list(sink, node, "`frameworks`");
+    if items.is_empty() && matches!(node.value, yaml::Value::Seq(_)) {
+        sink.error(
+            node.pos,
+            "`frameworks` is empty",
+            Some(format!(
+                "select at least one catalog: {}",
+                registry.ids().join(", ")
+            )),
+        );
+    }
+    let mut out: Vec<Framework> = Vec::new();
+    for item in items {
+        let (catalog_node, profile_node) = match &item.value {
+            yaml::Value::Map(_) => {
+                let Some(f) = Fields::new(sink, item, "a framework", &["catalog", "profile"])
+                else {
+                    continue;
+                };
+                let Some(c) = f.require(sink, "catalog", "a framework", "nist-800-53-conmon")
+                else {
+                    continue;
+                };
+                (c, f.get("profile"))
+            }
+            _ => (item, None),
+        };
+        let Some(catalog) = decode::string(sink, catalog_node, "framework") else {
+            continue;
+        };
+        let Some(cat) = registry.get(&catalog) else {
+            let ids = registry.ids();
+            sink.error(
+                catalog_node.pos,
+                format!("unknown framework `{catalog}`"),
+                Some(choose_help(&catalog, &ids)),
+            );
+            continue;
+        };
+        let profile = match profile_node {
+            None => None,
+            Some(p) => {
+                let Some(name) = decode::string(sink, p, "profile") else {
+                    continue;
+                };
+                if !cat.profiles.contains_key(&name) {
+                    let names: Vec<&str> = cat.profiles.keys().map(String::as_str).collect();
+                    let help = if names.is_empty() {
+                        format!("catalog `{catalog}` has no profiles; remove `profile:`")
+                    } else {
+                        choose_help(&name, &names)
+                    };
+                    sink.error(
+                        p.pos,
+                        format!("catalog `{catalog}` has no profile `{name}`"),
+                        Some(help),
+                    );
+                    continue;
+                }
+                Some(name)
+            }
+        };
+        if out.iter().any(|f| f.catalog == catalog) {
+            sink.error(
+                item.pos,
+                format!("framework `{catalog}` is selected twice"),
+                Some("select each catalog once, with at most one profile".into()),
+            );
+            continue;
+        }
+        out.push(Framework {
+            catalog,
+            profile,
+            pos: item.pos,
+        });
+    }
+    out
+}
+
+fn read_providers(sink: &mut Sink, node: &Node) -> BTreeMap<String, Provider> {
+    let mut out = BTreeMap::new();
+    let Some(entries) = node.as_map() else {
+        decode::type_error(
+            sink,
+            node,
+            "`providers` must be a mapping of provider id to provider",
+            "`id: {kind: msp, name: ...}` entries",
+        );
+        return out;
+    };
+    if entries.is_empty() {
+        sink.error(
+            node.pos,
+            "`providers` is empty",
+            Some("declare who delivers IT work, e.g. `internal: {kind: internal, ftes: 1}`".into()),
+        );
+    }
+    for (key, value) in entries {
+        let what = format!("provider `{}`", key.name);
+        let Some(f) = Fields::new(
+            sink,
+            value,
+            &what,
+            &["kind", "name", "ftes", "coverage", "tooling", "notes"],
+        ) else {
+            continue;
+        };
+        let kind = f
+            .require(sink, "kind", &what, "msp")
+            .and_then(|n| ProviderKind::read(sink, n, "provider kind"));
+        let name = f
+            .get("name")
+            .and_then(|n| decode::string(sink, n, "provider name"))
+            .unwrap_or_else(|| key.name.clone());
+        let ftes = f.get("ftes").and_then(|n| {
+            let v = decode::number(sink, n, "`ftes`")?;
+            if v < 0.0 {
+                sink.error(
+                    n.pos,
+                    format!("`ftes` of provider `{}` is negative ({v})", key.name),
+                    Some("write the number of full-time staff, 0 or more".into()),
+                );
+                return None;
+            }
+            Some(v)
+        });
+        let coverage = f
+            .get("coverage")
+            .and_then(|n| Coverage::read(sink, n, "coverage"));
+        let tooling = f
+            .get("tooling")
+            .map(|n| {
+                decode::list(sink, n, "`tooling`")
+                    .iter()
+                    .filter_map(|t| decode::string(sink, t, "tool"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(kind) = kind {
+            out.insert(
+                key.name.clone(),
+                Provider {
+                    id: key.name.clone(),
+                    kind,
+                    name,
+                    ftes,
+                    coverage,
+                    tooling,
+                    pos: key.pos,
+                },
+            );
+        }
+    }
+    out
+}
+
+fn read_responsibilities(
+    sink: &mut Sink,
+    node: &Node,
+    providers: &BTreeMap<String, Provider>,
+    registry: &Registry,
+) -> BTreeMap<String, Responsibility> {
+    let mut out = BTreeMap::new();
+    let Some(entries) = node.as_map() else {
+        decode::type_error(
+            sink,
+            node,
+            "`responsibilities` must be a mapping of capability to owner",
+            "`capability: {owner: provider-id}` entries",
+        );
+        return out;
+    };
+    let provider_ids: Vec<&str> = providers.keys().map(String::as_str).collect();
+    for (key, value) in entries {
+        let key_node = Node {
+            pos: key.pos,
+            value: yaml::Value::Str(key.name.clone()),
+        };
+        let capability = registry.vocabulary.read_id(sink, &key_node);
+        let what = format!("responsibility `{}`", key.name);
+        let Some(f) = Fields::new(
+            sink,
+            value,
+            &what,
+            &[
+                "owner",
+                "cadence",
+                "coverage",
+                "response",
+                "escalation",
+                "notes",
+            ],
+        ) else {
+            continue;
+        };
+        let mut owners: Vec<String> = Vec::new();
+        if let Some(o) = f.require(
+            sink,
+            "owner",
+            &what,
+            provider_ids.first().copied().unwrap_or("internal"),
+        ) {
+            for item in decode::one_or_many(o) {
+                let Some(id) = decode::string(sink, item, "owner") else {
+                    continue;
+                };
+                if !providers.contains_key(&id) {
+                    let help = if provider_ids.is_empty() {
+                        "declare it under `providers:`".to_owned()
+                    } else {
+                        choose_help(&id, &provider_ids)
+                    };
+                    sink.error(
+                        item.pos,
+                        format!("owner `{id}` is not a declared provider"),
+                        Some(help),
+                    );
+                } else if owners.contains(&id) {
+                    sink.error(
+                        item.pos,
+                        format!("owner `{id}` is listed twice"),
+                        Some("list each owner once".into()),
+                    );
+                } else {
+                    owners.push(id);
+                }
+            }
+            if matches!(&o.value, yaml::Value::Seq(s) if s.is_empty()) {
+                sink.error(o.pos, format!("{what} has no owner"), Some("name at least one provider, or remove the row to leave the capability unassigned".into()));
+            }
+        }
+        let cadence = f
+            .get("cadence")
+            .and_then(|n| Cadence::read(sink, n, "cadence"));
+        let coverage = f
+            .get("coverage")
+            .and_then(|n| Coverage::read(sink, n, "coverage"));
+        let response = f
+            .get("response")
+            .and_then(|n| Duration::read(sink, n, "response time"));
+        let escalation = f
+            .get("escalation")
+            .and_then(|n| Escalation::read(sink, n, "escalation"))
+            .unwrap_or_default();
+        let notes = f
+            .get("notes")
+            .and_then(|n| decode::string(sink, n, "`notes`"));
+        if let Some(capability) = capability {
+            out.insert(
+                capability.clone(),
+                Responsibility {
+                    capability,
+                    owners,
+                    cadence,
+                    coverage,
+                    response,
+                    escalation,
+                    notes,
+                    pos: key.pos,
+                },
+            );
+        }
+    }
+    out
+}
+
+/// Reads `catalog:control` and checks that both exist in the loaded catalogs.
+fn read_control_ref(sink: &mut Sink, node: &Node, registry: &Registry) -> Option<ControlRef> {
+    let s = decode::string(sink, node, "control reference")?;
+    let Some(r) = ControlRef::parse(&s) else {
+        sink.error(
+            node.pos,
+            format!("invalid control reference `{s}`"),
+            Some("write `catalog:control`, e.g. `hipaa-security:164.308(a)(1)(ii)(D)`".into()),
+        );
+        return None;
+    };
+    let Some(cat) = registry.get(&r.catalog) else {
+        sink.error(
+            node.pos,
+            format!("unknown catalog `{}` in `{s}`", r.catalog),
+            Some(choose_help(&r.catalog, &registry.ids())),
+        );
+        return None;
+    };
+    if cat.control(&r.control).is_none() {
+        let ids: Vec<&str> = cat.controls.iter().map(|c| c.id.as_str()).collect();
+        sink.error(
+            node.pos,
+            format!("catalog `{}` has no control `{}`", r.catalog, r.control),
+            Some(choose_help(&r.control, &ids)),
+        );
+        return None;
+    }
+    Some(r)
+}
+
+fn read_attestations(sink: &mut Sink, node: &Node, registry: &Registry) -> Vec<Attestation> {
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    for item in decode::list(sink, node, "`attestations`") {
+        let Some(f) = Fields::new(
+            sink,
+            item,
+            "an attestation",
+            &["control", "evidence", "notes"],
+        ) else {
+            continue;
+        };
+        let control = f
+            .require(sink, "control", "an attestation", "catalog:control")
+            .and_then(|n| read_control_ref(sink, n, registry));
+        let evidence = f
+            .require(sink, "evidence", "an attestation", "path/to/policy.md")
+            .and_then(|n| decode::string(sink, n, "`evidence`"));
+        if let (Some(control), Some(evidence)) = (control, evidence) {
+            if !seen.insert(control.clone()) {
+                sink.error(item.pos, format!("`{control}` is attested twice"), Some("keep one attestation per control; list several documents in one `evidence`".into()));
+                continue;
+            }
+            out.push(Attestation {
+                control,
+                evidence,
+                pos: item.pos,
+            });
+        }
+    }
+    out
+}
+
+fn read_exceptions(sink: &mut Sink, node: &Node, registry: &Registry) -> Vec<Exception> {
+    let mut out = Vec::new();
+    for item in decode::list(sink, node, "`exceptions`") {
+        let what = "an exception";
+        let Some(f) = Fields::new(
+            sink,
+            item,
+            what,
+            &["control", "pattern", "reason", "owner", "expires"],
+        ) else {
+            continue;
+        };
+        let target = match (f.get("control"), f.get("pattern")) {
+            (Some(c), None) => read_control_ref(sink, c, registry).map(ExceptionTarget::Control),
+            (None, Some(p)) => {
+                user_regex(sink, p, "exception pattern").map(ExceptionTarget::Pattern)
+            }
+            (Some(_), Some(p)) => {
+                sink.error(p.pos, "an exception has both `control` and `pattern`", Some("keep one: `control:` for one control, `pattern:` for a regex over `catalog:control`".into()));
+                None
+            }
+            (None, None) => {
+                sink.error(
+                    item.pos,
+                    "an exception needs `control` or `pattern`",
+                    Some("add `control: catalog:control` or `pattern: '^catalog:AC-'`".into()),
+                );
+                None
+            }
+        };
+        let reason = f
+            .require(sink, "reason", what, "why the risk is accepted")
+            .and_then(|n| decode::string(sink, n, "`reason`"));
+        let owner = f
+            .require(sink, "owner", what, "who is accountable")
+            .and_then(|n| decode::string(sink, n, "`owner`"));
+        let expires = f
+            .require(sink, "expires", what, "2026-12-31")
+            .and_then(|n| read_date(sink, n, "expiry date"));
+        if let (Some(target), Some(reason), Some(owner), Some(expires)) =
+            (target, reason, owner, expires)
+        {
+            out.push(Exception {
+                target,
+                reason,
+                owner,
+                expires,
+                pos: item.pos,
+            });
+        }
+    }
+    out
+}
+
+fn check_model_contradiction(
+    sink: &mut Sink,
+    model: Model,
+    pos: Pos,
+    providers: &BTreeMap<String, Provider>,
+) {
+    let msps: Vec<&str> = providers
+        .values()
+        .filter(|p| p.kind == ProviderKind::Msp)
+        .map(|p| p.id.as_str())
+        .collect();
+    match model {
+        Model::BreakFix if !msps.is_empty() => sink.error(
+            pos,
+            format!("model `break-fix` contradicts MSP provider `{}`", msps[0]),
+            Some("a managed service provider under contract makes this `managed` (or `co-managed` with internal IT); change `model:`, or change the provider's `kind:` to `break-fix` if it is paid per incident".into()),
+        ),
+        Model::Managed | Model::CoManaged if msps.is_empty() => sink.error(
+            pos,
+            format!("model `{model}` needs a provider of kind `msp`, and none is declared"),
+            Some("declare the MSP under `providers:` with `kind: msp`, or change `model:` to `break-fix`".into()),
+        ),
+        _ => {}
+    }
+}

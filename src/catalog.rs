@@ -1,0 +1,872 @@
+//! Control catalogs (DESIGN §4): loading, validation and the registry of everything loaded.
+//! Built-in catalogs are embedded; users add files or directories with `-c`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+
+use crate::arrangement::{ControlRef, Model, user_regex};
+use crate::capability::{Cadence, CapabilityKind, Coverage, Duration, Vocabulary};
+use crate::decode::{self, Fields, Keyword};
+use crate::diag::{Diagnostic, Pos, Sink, choose_help};
+use crate::keywords;
+use crate::yaml::{self, Node, Value};
+
+include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Low,
+    Moderate,
+    High,
+}
+keywords!(Severity { Low => "low", Moderate => "moderate", High => "high" });
+
+/// Who may own a capability for one requirement, overriding the default of its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OwnerRule {
+    Internal,
+    External,
+    Any,
+}
+keywords!(OwnerRule { Internal => "internal", External => "external", Any => "any" });
+
+/// One capability a control needs, with the strength it needs it at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Leaf {
+    pub capability: String,
+    pub cadence: Option<Cadence>,
+    pub coverage: Option<Coverage>,
+    pub response: Option<Duration>,
+    pub owner: Option<OwnerRule>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Requirement {
+    Leaf(Leaf),
+    All(Vec<Requirement>),
+    Any(Vec<Requirement>),
+}
+
+impl Requirement {
+    /// Whether the requirement can be met given which capabilities are available at all.
+    pub fn satisfiable(&self, available: &dyn Fn(&Leaf) -> bool) -> bool {
+        match self {
+            Requirement::Leaf(l) => available(l),
+            Requirement::All(v) => v.iter().all(|r| r.satisfiable(available)),
+            Requirement::Any(v) => v.iter().any(|r| r.satisfiable(available)),
+        }
+    }
+
+    /// Every leaf, in order.
+    pub fn leaves(&self) -> Vec<&Leaf> {
+        let mut out = Vec::new();
+        self.collect_leaves(&mut out);
+        out
+    }
+
+    fn collect_leaves<'a>(&'a self, out: &mut Vec<&'a Leaf>) {
+        match self {
+            Requirement::Leaf(l) => out.push(l),
+            Requirement::All(v) | Requirement::Any(v) => {
+                v.iter().for_each(|r| r.collect_leaves(out))
+            }
+        }
+    }
+}
+
+/// Facts about the organization that make a control apply at all (an extension to DESIGN
+/// §4: service-model controls such as round-the-clock monitoring only apply when after-hours
+/// coverage is required).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Condition {
+    pub models: Option<Vec<Model>>,
+    pub after_hours_required: Option<bool>,
+}
+
+/// A framework-specific fact about a control (required/addressable, SPRS points ...).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
+pub enum Prop {
+    Bool(bool),
+    Int(i64),
+    Str(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Control {
+    pub id: String,
+    pub title: String,
+    pub group: Option<String>,
+    pub citation: String,
+    pub statement: String,
+    pub severity: Severity,
+    pub props: BTreeMap<String, Prop>,
+    pub profiles: Vec<String>,
+    pub requires: Option<Requirement>,
+    pub when: Option<Condition>,
+    pub guidance: Option<String>,
+    pub related: Vec<ControlRef>,
+    /// Static: the requirement cannot be met when every ongoing capability is unavailable.
+    pub break_fix_incompatible: bool,
+    pub file: String,
+    pub pos: Pos,
+}
+
+impl Control {
+    pub fn in_profile(&self, profile: Option<&str>) -> bool {
+        match profile {
+            None => true,
+            Some(p) => self.profiles.is_empty() || self.profiles.iter().any(|x| x == p),
+        }
+    }
+
+    pub fn prop_int(&self, key: &str) -> Option<i64> {
+        match self.props.get(key) {
+            Some(Prop::Int(i)) => Some(*i),
+            _ => None,
+        }
+    }
+
+    pub fn prop_bool(&self, key: &str) -> Option<bool> {
+        match self.props.get(key) {
+            Some(Prop::Bool(b)) => Some(*b),
+            _ => None,
+        }
+    }
+}
+
+/// A file a catalog was read from, hashed so reports can prove which text was used.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SourceFile {
+    pub path: String,
+    pub sha256: String,
+    pub builtin: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub id: String,
+    pub title: String,
+    pub authority: Option<String>,
+    pub source: Option<String>,
+    pub version: Option<String>,
+    pub url: Option<String>,
+    pub notes: Option<String>,
+    pub id_pattern: Option<Regex>,
+    pub profiles: BTreeMap<String, String>,
+    pub controls: Vec<Control>,
+    pub files: Vec<SourceFile>,
+    pub pos: Pos,
+}
+
+impl Catalog {
+    pub fn control(&self, id: &str) -> Option<&Control> {
+        self.controls.iter().find(|c| c.id == id)
+    }
+
+    /// One digest over every file the catalog came from, in load order.
+    pub fn sha256(&self) -> String {
+        if let [only] = self.files.as_slice() {
+            return only.sha256.clone();
+        }
+        let joined: Vec<&str> = self.files.iter().map(|f| f.sha256.as_str()).collect();
+        crate::sha256_hex(joined.join("\n").as_bytes())
+    }
+}
+
+/// Everything a run has loaded: the vocabulary and the catalogs by id.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    pub vocabulary: Vocabulary,
+    pub catalogs: BTreeMap<String, Catalog>,
+    /// Non-fatal problems found while loading (shown, never fatal).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Why loading failed: every error of every file, together.
+#[derive(Debug, thiserror::Error)]
+#[error("{} error(s) in catalog files", .0.len())]
+pub struct LoadErrors(pub Vec<Diagnostic>);
+
+/// One catalog file as read, before files are merged into catalogs.
+struct CatalogFile {
+    header: Header,
+    controls: Vec<Control>,
+    path: String,
+    sha256: String,
+    builtin: bool,
+}
+
+enum Header {
+    New(Box<Catalog>),
+    Extends { id: String, pos: Pos },
+}
+
+impl Registry {
+    /// Loads the built-in catalogs (unless `builtin` is false) and every catalog file under
+    /// `paths`. Errors from all files come back together.
+    pub fn load(builtin: bool, paths: &[PathBuf]) -> Result<Registry, LoadErrors> {
+        let vocabulary = Vocabulary::builtin();
+        let mut diags = Vec::new();
+        let mut files = Vec::new();
+        if builtin {
+            for (path, text) in BUILTIN_CATALOGS {
+                files.extend(read_file(path, text, true, &vocabulary, &mut diags));
+            }
+        }
+        for path in paths {
+            for file in discover(path, &mut diags) {
+                match read_text(&file) {
+                    Ok(text) => files.extend(read_file(
+                        &file.display().to_string(),
+                        &text,
+                        false,
+                        &vocabulary,
+                        &mut diags,
+                    )),
+                    Err(d) => diags.push(d),
+                }
+            }
+        }
+        let registry = merge(vocabulary, files, &mut diags);
+        if diags.iter().any(|d| d.level == crate::diag::Level::Error) {
+            Err(LoadErrors(diags))
+        } else {
+            Ok(Registry {
+                warnings: diags,
+                ..registry
+            })
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Catalog> {
+        self.catalogs.get(id)
+    }
+
+    pub fn ids(&self) -> Vec<&str> {
+        self.catalogs.keys().map(String::as_str).collect()
+    }
+
+    pub fn control(&self, r: &ControlRef) -> Option<&Control> {
+        self.get(&r.catalog)?.control(&r.control)
+    }
+}
+
+/// Reads an input file as UTF-8 text with the size limit applied before reading.
+pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
+    let shown = path.display().to_string();
+    let fail = |message: String, help: &str| Diagnostic {
+        level: crate::diag::Level::Error,
+        file: shown.clone(),
+        pos: None,
+        message,
+        help: Some(help.to_owned()),
+        source_line: None,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| {
+        fail(
+            format!("cannot read file: {e}"),
+            "check the path and its permissions",
+        )
+    })?;
+    if meta.is_dir() {
+        return Err(fail(
+            "is a directory, not a file".into(),
+            "name a YAML file",
+        ));
+    }
+    if meta.len() > yaml::MAX_FILE_BYTES {
+        return Err(fail(
+            format!(
+                "file is {} bytes; gapcheck reads at most {} bytes",
+                meta.len(),
+                yaml::MAX_FILE_BYTES
+            ),
+            "split the file, or check that this is the file you meant",
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| {
+        fail(
+            format!("cannot read file: {e}"),
+            "check the path and its permissions",
+        )
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let before = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = before.iter().filter(|b| **b == b'\n').count() as u32 + 1;
+        let column = before.iter().rev().take_while(|b| **b != b'\n').count() as u32 + 1;
+        let mut d = fail("file is not valid UTF-8".into(), "save the file as UTF-8");
+        d.pos = Some(Pos::new(line, column));
+        d
+    })
+}
+
+/// The catalog files under `path`: the file itself, or every `*.yaml`/`*.yml` below a
+/// directory, sorted, without following symlinks (so a link loop cannot hang the walk).
+fn discover(path: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    if !path.is_dir() {
+        return vec![path.to_path_buf()];
+    }
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(path)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        match entry {
+            Ok(e) if e.file_type().is_file() => {
+                if e.path()
+                    .extension()
+                    .is_some_and(|x| x == "yaml" || x == "yml")
+                {
+                    out.push(e.into_path());
+                }
+            }
+            Ok(_) => {}
+            Err(e) => diags.push(Diagnostic {
+                level: crate::diag::Level::Error,
+                file: e
+                    .path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| path.display().to_string()),
+                pos: None,
+                message: format!("cannot read catalog directory: {e}"),
+                help: Some("check the directory's permissions".into()),
+                source_line: None,
+            }),
+        }
+    }
+    out
+}
+
+fn read_file(
+    path: &str,
+    text: &str,
+    builtin: bool,
+    vocab: &Vocabulary,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<CatalogFile> {
+    let mut sink = Sink::new(path, text);
+    let file = yaml::parse(text, &mut sink)
+        .and_then(|root| parse_catalog(&mut sink, &root, vocab))
+        .map(|(header, controls)| CatalogFile {
+            header,
+            controls,
+            path: path.to_owned(),
+            sha256: crate::sha256_hex(text.as_bytes()),
+            builtin,
+        });
+    let failed = sink.has_errors();
+    diags.extend(sink.diagnostics);
+    file.filter(|_| !failed)
+}
+
+const HEADER_KEYS: &[&str] = &[
+    "id",
+    "extends",
+    "title",
+    "authority",
+    "source",
+    "version",
+    "url",
+    "id_pattern",
+    "profiles",
+    "notes",
+];
+const CONTROL_KEYS: &[&str] = &[
+    "id",
+    "title",
+    "group",
+    "citation",
+    "statement",
+    "severity",
+    "props",
+    "profiles",
+    "requires",
+    "when",
+    "guidance",
+    "related",
+];
+
+fn parse_catalog(
+    sink: &mut Sink,
+    root: &Node,
+    vocab: &Vocabulary,
+) -> Option<(Header, Vec<Control>)> {
+    let top = Fields::new(sink, root, "the catalog file", &["catalog", "controls"])?;
+    if root.get("gapcheck").is_some() {
+        sink.error(
+            root.pos,
+            "this looks like an arrangement, not a catalog",
+            Some("pass arrangements to `gapcheck check`, catalogs to `-c`".into()),
+        );
+        return None;
+    }
+    let h = top.require(
+        sink,
+        "catalog",
+        "the catalog file",
+        "{id: my-catalog, title: ...}",
+    )?;
+    let hf = Fields::new(sink, h, "the catalog header", HEADER_KEYS)?;
+    let text = |sink: &mut Sink, key: &str| {
+        hf.get(key)
+            .and_then(|n| decode::string(sink, n, &format!("`{key}`")))
+    };
+
+    let header = if let Some(ext) = hf.get("extends") {
+        for key in ["id", "title", "id_pattern", "profiles", "authority"] {
+            if let Some(p) = hf.key_pos(key) {
+                sink.error(
+                    p,
+                    format!("`{key}` cannot be set in a catalog that `extends` another"),
+                    Some("remove it: the extended catalog's header applies".into()),
+                );
+            }
+        }
+        Header::Extends {
+            id: decode::string(sink, ext, "`extends`")?,
+            pos: ext.pos,
+        }
+    } else {
+        let id_node = hf.require(sink, "id", "the catalog header", "my-catalog")?;
+        let id = decode::string(sink, id_node, "catalog id")?;
+        if id.is_empty()
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            sink.error(
+                id_node.pos,
+                format!("invalid catalog id `{id}`"),
+                Some("use lower-case letters, digits and `-` only, e.g. `acme-policies`".into()),
+            );
+        }
+        let title = hf
+            .require(sink, "title", "the catalog header", "My Catalog")
+            .and_then(|n| decode::string(sink, n, "`title`"));
+        let id_pattern = hf
+            .get("id_pattern")
+            .and_then(|n| user_regex(sink, n, "`id_pattern`"));
+        let mut profiles = BTreeMap::new();
+        if let Some(p) = hf.get("profiles") {
+            match p.as_map() {
+                Some(entries) => {
+                    for (k, v) in entries {
+                        let desc = if v.value == Value::Null {
+                            String::new()
+                        } else {
+                            decode::string(sink, v, "profile description").unwrap_or_default()
+                        };
+                        profiles.insert(k.name.clone(), desc);
+                    }
+                }
+                None => decode::type_error(
+                    sink,
+                    p,
+                    "`profiles` must be a mapping of profile name to description",
+                    "`name: description` entries, or `{}`",
+                ),
+            }
+        }
+        Header::New(Box::new(Catalog {
+            id,
+            title: title.unwrap_or_default(),
+            authority: text(sink, "authority"),
+            source: text(sink, "source"),
+            version: text(sink, "version"),
+            url: text(sink, "url"),
+            notes: text(sink, "notes"),
+            id_pattern,
+            profiles,
+            controls: Vec::new(),
+            files: Vec::new(),
+            pos: h.pos,
+        }))
+    };
+
+    let mut controls = Vec::new();
+    if let Some(list) = top.require(sink, "controls", "the catalog file", "[...]") {
+        for item in decode::list(sink, list, "`controls`") {
+            if let Some(c) = parse_control(sink, item, vocab) {
+                controls.push(c);
+            }
+        }
+    }
+    Some((header, controls))
+}
+
+fn parse_control(sink: &mut Sink, node: &Node, vocab: &Vocabulary) -> Option<Control> {
+    let f = Fields::new(sink, node, "a control", CONTROL_KEYS)?;
+    let id = f
+        .require(sink, "id", "a control", "AC-2")
+        .and_then(|n| decode::string(sink, n, "control id"));
+    let what = format!("control `{}`", id.as_deref().unwrap_or("?"));
+    let title = f
+        .require(sink, "title", &what, "Account Management")
+        .and_then(|n| decode::string(sink, n, "`title`"));
+    let citation = f
+        .require(sink, "citation", &what, "the source paragraph")
+        .and_then(|n| decode::string(sink, n, "`citation`"));
+    let statement = f
+        .require(sink, "statement", &what, "the requirement text")
+        .and_then(|n| decode::string(sink, n, "`statement`"));
+    let severity = f
+        .require(sink, "severity", &what, "moderate")
+        .and_then(|n| Severity::read(sink, n, "severity"));
+    let group = f
+        .get("group")
+        .and_then(|n| decode::string(sink, n, "`group`"));
+    let guidance = f
+        .get("guidance")
+        .and_then(|n| decode::string(sink, n, "`guidance`"));
+    let props = f
+        .get("props")
+        .map(|n| read_props(sink, n))
+        .unwrap_or_default();
+    let profiles = f
+        .get("profiles")
+        .map(|n| {
+            decode::list(sink, n, "`profiles`")
+                .iter()
+                .filter_map(|p| decode::string(sink, p, "profile"))
+                .collect()
+        })
+        .unwrap_or_default();
+    let requires = f
+        .get("requires")
+        .and_then(|n| read_requirement(sink, n, vocab, 0));
+    let when = f.get("when").and_then(|n| read_condition(sink, n));
+    let related = f
+        .get("related")
+        .map(|n| {
+            decode::list(sink, n, "`related`")
+                .iter()
+                .filter_map(|r| {
+                    let s = decode::string(sink, r, "related control")?;
+                    let parsed = ControlRef::parse(&s);
+                    if parsed.is_none() {
+                        sink.error(
+                            r.pos,
+                            format!("invalid related control `{s}`"),
+                            Some("write `catalog:control`, e.g. `nist-800-53-conmon:AU-6`".into()),
+                        );
+                    }
+                    parsed
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let break_fix_incompatible = requires.as_ref().is_some_and(|r| {
+        !r.satisfiable(&|l: &Leaf| {
+            vocab
+                .get(&l.capability)
+                .is_some_and(|c| c.kind != CapabilityKind::Ongoing)
+        })
+    });
+    Some(Control {
+        id: id?,
+        title: title?,
+        group,
+        citation: citation?,
+        statement: statement?,
+        severity: severity?,
+        props,
+        profiles,
+        requires,
+        when,
+        guidance,
+        related,
+        break_fix_incompatible,
+        file: sink.file().to_owned(),
+        pos: node.pos,
+    })
+}
+
+fn read_props(sink: &mut Sink, node: &Node) -> BTreeMap<String, Prop> {
+    let mut out = BTreeMap::new();
+    let Some(entries) = node.as_map() else {
+        decode::type_error(
+            sink,
+            node,
+            "`props` must be a mapping",
+            "`key: value` entries",
+        );
+        return out;
+    };
+    for (k, v) in entries {
+        let prop = match &v.value {
+            Value::Bool(b) => Prop::Bool(*b),
+            Value::Int(i) => Prop::Int(*i),
+            Value::Str(s) => Prop::Str(s.clone()),
+            Value::Float(f) => Prop::Str(f.to_string()),
+            _ => {
+                decode::type_error(
+                    sink,
+                    v,
+                    &format!("prop `{}` must be a single value", k.name),
+                    "text, a whole number or true/false",
+                );
+                continue;
+            }
+        };
+        out.insert(k.name.clone(), prop);
+    }
+    out
+}
+
+/// Requirement expressions nest; real ones are three or four levels deep.
+const MAX_REQUIREMENT_DEPTH: usize = 16;
+
+fn read_requirement(
+    sink: &mut Sink,
+    node: &Node,
+    vocab: &Vocabulary,
+    depth: usize,
+) -> Option<Requirement> {
+    if depth > MAX_REQUIREMENT_DEPTH {
+        sink.error(
+            node.pos,
+            "requirement expression is nested too deeply",
+            Some(format!(
+                "use at most {MAX_REQUIREMENT_DEPTH} levels of `all`/`any`"
+            )),
+        );
+        return None;
+    }
+    let Some(entries) = node.as_map() else {
+        decode::type_error(
+            sink,
+            node,
+            "a requirement must be a mapping",
+            "`{capability: ...}`, `{all: [...]}` or `{any: [...]}`",
+        );
+        return None;
+    };
+    let has = |k: &str| entries.iter().any(|(key, _)| key.name == k);
+    if has("all") || has("any") {
+        let f = Fields::new(sink, node, "a requirement group", &["all", "any"])?;
+        if has("all") && has("any") {
+            sink.error(
+                node.pos,
+                "a requirement cannot have both `all` and `any`",
+                Some("nest one inside the other: `all: [{any: [...]}, ...]`".into()),
+            );
+            return None;
+        }
+        let (key, items) = if has("all") {
+            ("all", f.get("all"))
+        } else {
+            ("any", f.get("any"))
+        };
+        let Some(items) = items else {
+            sink.error(
+                node.pos,
+                format!("`{key}` needs a list of requirements"),
+                Some(format!("write `{key}: [{{capability: ...}}, ...]`")),
+            );
+            return None;
+        };
+        let list = decode::list(sink, items, &format!("`{key}`"));
+        if list.is_empty() {
+            sink.error(
+                items.pos,
+                format!("`{key}` is empty"),
+                Some("list at least one requirement".into()),
+            );
+        }
+        let children: Vec<Requirement> = list
+            .iter()
+            .filter_map(|c| read_requirement(sink, c, vocab, depth + 1))
+            .collect();
+        return Some(if key == "all" {
+            Requirement::All(children)
+        } else {
+            Requirement::Any(children)
+        });
+    }
+    let f = Fields::new(
+        sink,
+        node,
+        "a requirement",
+        &["capability", "cadence", "coverage", "response", "owner"],
+    )?;
+    let capability = f
+        .require(sink, "capability", "a requirement", "log-review")
+        .and_then(|n| vocab.read_id(sink, n));
+    let cadence = f
+        .get("cadence")
+        .and_then(|n| Cadence::read(sink, n, "cadence"));
+    let coverage = f
+        .get("coverage")
+        .and_then(|n| Coverage::read(sink, n, "coverage"));
+    let response = f
+        .get("response")
+        .and_then(|n| Duration::read(sink, n, "response time"));
+    let owner = f
+        .get("owner")
+        .and_then(|n| OwnerRule::read(sink, n, "owner rule"));
+    Some(Requirement::Leaf(Leaf {
+        capability: capability?,
+        cadence,
+        coverage,
+        response,
+        owner,
+    }))
+}
+
+fn read_condition(sink: &mut Sink, node: &Node) -> Option<Condition> {
+    let f = Fields::new(sink, node, "`when`", &["model", "after_hours_required"])?;
+    let models = f.get("model").map(|n| {
+        decode::one_or_many(n)
+            .iter()
+            .filter_map(|m| Model::read(sink, m, "model"))
+            .collect()
+    });
+    let after_hours_required = f
+        .get("after_hours_required")
+        .and_then(|n| decode::boolean(sink, n, "`after_hours_required`"));
+    Some(Condition {
+        models,
+        after_hours_required,
+    })
+}
+
+/// Joins the files into catalogs and checks what spans files: unique catalog ids, `extends`
+/// targets, unique control ids, id patterns, profiles and related references.
+fn merge(vocabulary: Vocabulary, files: Vec<CatalogFile>, diags: &mut Vec<Diagnostic>) -> Registry {
+    let mut catalogs: BTreeMap<String, Catalog> = BTreeMap::new();
+    let mut extensions = Vec::new();
+    let err = |diags: &mut Vec<Diagnostic>, file: &str, pos: Pos, message: String, help: String| {
+        diags.push(Diagnostic {
+            level: crate::diag::Level::Error,
+            file: file.to_owned(),
+            pos: Some(pos),
+            message,
+            help: Some(help),
+            source_line: None,
+        });
+    };
+    for file in files {
+        let source = SourceFile {
+            path: file.path.clone(),
+            sha256: file.sha256.clone(),
+            builtin: file.builtin,
+        };
+        match file.header {
+            Header::New(mut cat) => {
+                if let Some(existing) = catalogs.get(&cat.id) {
+                    err(
+                        diags,
+                        &file.path,
+                        cat.pos,
+                        format!(
+                            "catalog id `{}` is already defined in {}",
+                            cat.id, existing.files[0].path
+                        ),
+                        format!(
+                            "give this catalog another id, or write `extends: {}` to add controls to it",
+                            cat.id
+                        ),
+                    );
+                    continue;
+                }
+                cat.files.push(source);
+                cat.controls = file.controls;
+                catalogs.insert(cat.id.clone(), *cat);
+            }
+            Header::Extends { id, pos } => extensions.push((id, pos, source, file.controls)),
+        }
+    }
+    for (id, pos, source, controls) in extensions {
+        let Some(cat) = catalogs.get_mut(&id) else {
+            let ids: Vec<&str> = catalogs.keys().map(String::as_str).collect();
+            err(
+                diags,
+                &source.path,
+                pos,
+                format!("`extends: {id}` names no loaded catalog"),
+                choose_help(&id, &ids),
+            );
+            continue;
+        };
+        cat.files.push(source);
+        cat.controls.extend(controls);
+    }
+    for cat in catalogs.values() {
+        let mut seen: BTreeMap<&str, &Control> = BTreeMap::new();
+        for c in &cat.controls {
+            if let Some(first) = seen.insert(c.id.as_str(), c) {
+                err(
+                    diags,
+                    &c.file,
+                    c.pos,
+                    format!("duplicate control id `{}` in catalog `{}`", c.id, cat.id),
+                    format!(
+                        "it is already defined at {}:{}:{}; remove or rename one",
+                        first.file, first.pos.line, first.pos.column
+                    ),
+                );
+            }
+            if let Some(re) = &cat.id_pattern
+                && !re.is_match(&c.id)
+            {
+                err(
+                    diags,
+                    &c.file,
+                    c.pos,
+                    format!(
+                        "control id `{}` does not match the catalog's id_pattern `{}`",
+                        c.id,
+                        re.as_str()
+                    ),
+                    "use the official id format of this catalog, or fix `id_pattern`".into(),
+                );
+            }
+            for p in &c.profiles {
+                if !cat.profiles.contains_key(p) {
+                    let names: Vec<&str> = cat.profiles.keys().map(String::as_str).collect();
+                    let help = if names.is_empty() {
+                        "declare it under the header's `profiles:`".to_owned()
+                    } else {
+                        choose_help(p, &names)
+                    };
+                    err(
+                        diags,
+                        &c.file,
+                        c.pos,
+                        format!("control `{}` names undeclared profile `{p}`", c.id),
+                        help,
+                    );
+                }
+            }
+        }
+    }
+    for cat in catalogs.values() {
+        for c in &cat.controls {
+            for r in &c.related {
+                if let Some(target) = catalogs.get(&r.catalog)
+                    && target.control(&r.control).is_none()
+                {
+                    let ids: Vec<&str> = target.controls.iter().map(|c| c.id.as_str()).collect();
+                    err(
+                        diags,
+                        &c.file,
+                        c.pos,
+                        format!(
+                            "control `{}` is related to `{r}`, which does not exist",
+                            c.id
+                        ),
+                        choose_help(&r.control, &ids),
+                    );
+                }
+            }
+        }
+    }
+    Registry {
+        vocabulary,
+        catalogs,
+        warnings: Vec::new(),
+    }
+}

@@ -1,0 +1,530 @@
+//! The command line (DESIGN §6): argument parsing, the commands, and the mapping of every
+//! outcome to an exit code (0 pass, 1 failing findings, 2 invalid input or usage).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use jiff::civil::Date;
+use regex::Regex;
+
+use crate::arrangement::{self, Arrangement, Model};
+use crate::catalog::{self, Registry, Severity};
+use crate::decode::Keyword;
+use crate::diag::{Diagnostic, Level};
+use crate::evaluate::{self, FailOn, Options, Policy};
+use crate::output;
+use crate::report::{self, Format, Run};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gapcheck",
+    version,
+    about = "Checks an IT service arrangement (break-fix, managed, co-managed) against compliance control catalogs"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct CatalogArgs {
+    /// Add a catalog file, or every *.yaml/*.yml under a directory (repeatable)
+    #[arg(short = 'c', long = "catalog", value_name = "PATH")]
+    pub catalogs: Vec<PathBuf>,
+    /// Do not load the built-in catalogs
+    #[arg(long)]
+    pub no_builtin: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check an arrangement against its frameworks and report findings
+    Check(CheckArgs),
+    /// Show how well each service model fits the organization
+    Recommend {
+        arrangement: PathBuf,
+        #[command(flatten)]
+        catalogs: CatalogArgs,
+        /// Output format: text or json
+        #[arg(short = 'f', long = "format", default_value = "text", value_parser = keyword::<Format>)]
+        format: Format,
+    },
+    /// List, show, validate or export catalogs
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Print a starter arrangement file
+    Init {
+        /// The service model to start from
+        #[arg(long, default_value = "managed", value_parser = keyword::<Model>)]
+        model: Model,
+        /// A framework to select (catalog id, or catalog:profile); repeatable
+        #[arg(long = "framework", value_name = "ID")]
+        frameworks: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// List the loaded catalogs
+    List {
+        #[command(flatten)]
+        catalogs: CatalogArgs,
+    },
+    /// Show a catalog, or one control as CATALOG:CONTROL
+    Show {
+        target: String,
+        #[command(flatten)]
+        catalogs: CatalogArgs,
+    },
+    /// Validate catalog files or directories (with the built-ins, as a check would load them)
+    Validate {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Validate without the built-in catalogs
+        #[arg(long)]
+        no_builtin: bool,
+    },
+    /// Print a built-in catalog's YAML, as a starting point for your own
+    Export { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The arrangement file to check
+    #[arg(required = true)]
+    pub arrangements: Vec<PathBuf>,
+    #[command(flatten)]
+    pub catalogs: CatalogArgs,
+    /// What goes to stdout: text or json
+    #[arg(short = 'f', long = "format", default_value = "text", value_parser = keyword::<Format>)]
+    pub format: Format,
+    /// Also write a report; the format comes from the extension (repeatable)
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub outputs: Vec<PathBuf>,
+    /// Lowest status that fails the run: gap, partial, needs-evidence or never
+    #[arg(long, default_value = "gap", value_parser = keyword::<FailOn>)]
+    pub fail_on: FailOn,
+    /// Only findings of at least this severity fail the run: low, moderate or high
+    #[arg(long, default_value = "low", value_parser = keyword::<Severity>)]
+    pub min_severity: Severity,
+    /// Only evaluate controls whose `catalog:control` matches this regex
+    #[arg(long, value_name = "REGEX", value_parser = cli_regex)]
+    pub select: Option<Regex>,
+    /// Skip controls whose `catalog:control` matches this regex
+    #[arg(long, value_name = "REGEX", value_parser = cli_regex)]
+    pub exclude: Option<Regex>,
+    /// The date exceptions expire against (default: today, UTC)
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = cli_date)]
+    pub today: Option<Date>,
+}
+
+fn keyword<T: Keyword + Send + Sync>(s: &str) -> Result<T, String> {
+    T::parse(s).ok_or_else(|| format!("expected one of: {}", T::names().join(", ")))
+}
+
+fn cli_regex(s: &str) -> Result<Regex, String> {
+    regex::RegexBuilder::new(s)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+fn cli_date(s: &str) -> Result<Date, String> {
+    s.parse::<Date>()
+        .ok()
+        .filter(|_| s.len() == 10)
+        .ok_or_else(|| "expected a real date as YYYY-MM-DD".to_owned())
+}
+
+/// Why a command could not do its job. All of these exit with code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid input")]
+    Invalid(Vec<Diagnostic>),
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Output(#[from] output::OutputError),
+}
+
+impl From<catalog::LoadErrors> for Error {
+    fn from(e: catalog::LoadErrors) -> Self {
+        Error::Invalid(e.0)
+    }
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            report_error(&e);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn report_error(e: &Error) {
+    let mut err = std::io::stderr().lock();
+    match e {
+        Error::Invalid(diags) => {
+            for d in diags {
+                let _ = writeln!(err, "{d}\n");
+            }
+            let n = diags.iter().filter(|d| d.level == Level::Error).count();
+            let _ = writeln!(
+                err,
+                "gapcheck: {n} error(s); nothing was checked and no report was written"
+            );
+        }
+        other => {
+            let _ = writeln!(err, "gapcheck: error: {other}");
+        }
+    }
+}
+
+fn print_warnings(diags: &[Diagnostic]) {
+    let mut err = std::io::stderr().lock();
+    for d in diags.iter().filter(|d| d.level == Level::Warning) {
+        let _ = writeln!(err, "{d}");
+    }
+}
+
+pub fn run(cli: Cli) -> Result<u8, Error> {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Recommend {
+            arrangement,
+            catalogs,
+            format,
+        } => recommend(&arrangement, &catalogs, format),
+        Command::Catalog(c) => catalog_command(c),
+        Command::Init { model, frameworks } => {
+            let registry = Registry::load(true, &[])?;
+            let text = init_template(&registry, model, &frameworks)?;
+            print!("{text}");
+            Ok(0)
+        }
+    }
+}
+
+/// "Now", for reports: SOURCE_DATE_EPOCH when set (reproducible output), else the clock.
+fn now() -> Result<jiff::Timestamp, Error> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) if !v.is_empty() => v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .and_then(|s| jiff::Timestamp::from_second(s).ok())
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "SOURCE_DATE_EPOCH={v} is not a Unix time in seconds"
+                ))
+            }),
+        _ => Ok(jiff::Timestamp::now()),
+    }
+}
+
+fn load_registry(args: &CatalogArgs) -> Result<Registry, Error> {
+    let registry = Registry::load(!args.no_builtin, &args.catalogs)?;
+    print_warnings(&registry.warnings);
+    Ok(registry)
+}
+
+fn load_arrangement(path: &std::path::Path, registry: &Registry) -> Result<Arrangement, Error> {
+    let text = catalog::read_text(path).map_err(|d| Error::Invalid(vec![d]))?;
+    let (a, warnings) =
+        arrangement::load(&path.display().to_string(), &text, registry).map_err(Error::Invalid)?;
+    print_warnings(&warnings);
+    Ok(a)
+}
+
+fn color_stdout() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn check(args: CheckArgs) -> Result<u8, Error> {
+    if args.arrangements.len() > 1 || args.arrangements[0].is_dir() {
+        return Err(Error::Usage("checking several arrangements or a directory (portfolio mode) is not implemented yet; pass one arrangement file".into()));
+    }
+    let mut out_formats = Vec::new();
+    for o in &args.outputs {
+        let f = Format::from_path(o).ok_or_else(|| {
+            Error::Usage(format!(
+                "{}: cannot tell the report format from the extension; use one of {}",
+                o.display(),
+                Format::extensions()
+            ))
+        })?;
+        out_formats.push((o, f));
+    }
+    let registry = load_registry(&args.catalogs)?;
+    let path = &args.arrangements[0];
+    let a = load_arrangement(path, &registry)?;
+    let mut inputs = vec![path.clone()];
+    inputs.extend(args.catalogs.catalogs.iter().cloned());
+    for (o, _) in &out_formats {
+        output::refuse_inputs(o, &inputs)?;
+    }
+
+    let now = now()?;
+    let today = args
+        .today
+        .unwrap_or_else(|| now.to_zoned(jiff::tz::TimeZone::UTC).date());
+    let policy = Policy {
+        fail_on: args.fail_on,
+        min_severity: args.min_severity,
+    };
+    let opts = Options {
+        today,
+        policy,
+        select: args.select,
+        exclude: args.exclude,
+    };
+    let evaluation = evaluate::evaluate(&registry, &a, &opts);
+    let fit = crate::fit::fit(&a, &evaluation);
+    let sprs = crate::sprs::project(&evaluation);
+    let run = Run {
+        arrangement: &a,
+        registry: &registry,
+        evaluation: &evaluation,
+        fit: &fit,
+        sprs: sprs.as_ref(),
+        policy,
+        generated_at: now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        today: today.to_string(),
+    };
+    // Render everything before writing anything: a failure leaves no report behind.
+    let rendered: Vec<(&PathBuf, String)> = out_formats
+        .iter()
+        .map(|(o, f)| (*o, report::render(*f, &run, false)))
+        .collect();
+    for (o, text) in &rendered {
+        output::write_atomic(o, text.as_bytes())?;
+    }
+    print!(
+        "{}",
+        report::render(
+            args.format,
+            &run,
+            args.format == Format::Text && color_stdout()
+        )
+    );
+    Ok(if evaluation.passed() { 0 } else { 1 })
+}
+
+fn recommend(path: &std::path::Path, catalogs: &CatalogArgs, format: Format) -> Result<u8, Error> {
+    let registry = load_registry(catalogs)?;
+    let a = load_arrangement(path, &registry)?;
+    let opts = Options {
+        today: now()?.to_zoned(jiff::tz::TimeZone::UTC).date(),
+        policy: Policy::default(),
+        select: None,
+        exclude: None,
+    };
+    let evaluation = evaluate::evaluate(&registry, &a, &opts);
+    let fit = crate::fit::fit(&a, &evaluation);
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&fit).expect("fit serializes")
+        ),
+        Format::Text => print!(
+            "{}",
+            crate::report::text::fit_table(&a.organization.name, &fit)
+        ),
+    }
+    Ok(0)
+}
+
+fn catalog_command(c: CatalogCommand) -> Result<u8, Error> {
+    match c {
+        CatalogCommand::List { catalogs } => {
+            let registry = load_registry(&catalogs)?;
+            println!(
+                "{:<20} {:>8}  {:<28} {:<12} TITLE",
+                "ID", "CONTROLS", "PROFILES", "VERSION"
+            );
+            for cat in registry.catalogs.values() {
+                let profiles: Vec<&str> = cat.profiles.keys().map(String::as_str).collect();
+                println!(
+                    "{:<20} {:>8}  {:<28} {:<12} {}",
+                    cat.id,
+                    cat.controls.len(),
+                    if profiles.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        profiles.join(",")
+                    },
+                    cat.version.as_deref().unwrap_or("-"),
+                    cat.title
+                );
+            }
+            Ok(0)
+        }
+        CatalogCommand::Show { target, catalogs } => {
+            let registry = load_registry(&catalogs)?;
+            let (cat_id, control) = match target.split_once(':') {
+                Some((c, k)) => (c, Some(k)),
+                None => (target.as_str(), None),
+            };
+            let cat = registry.get(cat_id).ok_or_else(|| {
+                Error::Usage(format!(
+                    "no catalog `{cat_id}`; {}",
+                    crate::diag::choose_help(cat_id, &registry.ids())
+                ))
+            })?;
+            match control {
+                None => print!("{}", crate::report::text::catalog_overview(cat)),
+                Some(id) => {
+                    let c = cat.control(id).ok_or_else(|| {
+                        let ids: Vec<&str> = cat.controls.iter().map(|c| c.id.as_str()).collect();
+                        Error::Usage(format!(
+                            "catalog `{cat_id}` has no control `{id}`; {}",
+                            crate::diag::choose_help(id, &ids)
+                        ))
+                    })?;
+                    print!("{}", crate::report::text::control_detail(cat, c, &registry));
+                }
+            }
+            Ok(0)
+        }
+        CatalogCommand::Validate { paths, no_builtin } => {
+            let registry = Registry::load(!no_builtin, &paths)?;
+            print_warnings(&registry.warnings);
+            let user: Vec<_> = registry
+                .catalogs
+                .values()
+                .filter(|c| c.files.iter().any(|f| !f.builtin))
+                .collect();
+            let controls: usize = user
+                .iter()
+                .map(|c| {
+                    c.controls
+                        .iter()
+                        .filter(|k| !k.file.starts_with("controls/"))
+                        .count()
+                })
+                .sum();
+            println!(
+                "ok: {} catalog(s) with {controls} control(s) from {} path(s) are valid",
+                user.len(),
+                paths.len()
+            );
+            Ok(0)
+        }
+        CatalogCommand::Export { id } => {
+            let (_, text) = catalog::BUILTIN_CATALOGS
+                .iter()
+                .find(|(path, _)| {
+                    path.trim_start_matches("controls/")
+                        .trim_end_matches(".yaml")
+                        == id
+                })
+                .ok_or_else(|| {
+                    let ids: Vec<&str> = catalog::BUILTIN_CATALOGS
+                        .iter()
+                        .map(|(p, _)| p.trim_start_matches("controls/").trim_end_matches(".yaml"))
+                        .collect();
+                    Error::Usage(format!(
+                        "no built-in catalog `{id}`; {}",
+                        crate::diag::choose_help(&id, &ids)
+                    ))
+                })?;
+            print!("{text}");
+            Ok(0)
+        }
+    }
+}
+
+/// A starter arrangement that loads as it is: the model's usual providers, and the ongoing
+/// work assigned the way that model assigns it.
+pub fn init_template(
+    registry: &Registry,
+    model: Model,
+    frameworks: &[String],
+) -> Result<String, Error> {
+    let mut fw_lines = String::new();
+    let frameworks: Vec<String> = if frameworks.is_empty() {
+        vec!["service-model".into()]
+    } else {
+        frameworks.to_vec()
+    };
+    for f in &frameworks {
+        let (cat, profile) = match f.split_once(':') {
+            Some((c, p)) => (c, Some(p)),
+            None => (f.as_str(), None),
+        };
+        let Some(c) = registry.get(cat) else {
+            return Err(Error::Usage(format!(
+                "unknown framework `{cat}`; {}",
+                crate::diag::choose_help(cat, &registry.ids())
+            )));
+        };
+        if let Some(p) = profile {
+            if !c.profiles.contains_key(p) {
+                let names: Vec<&str> = c.profiles.keys().map(String::as_str).collect();
+                return Err(Error::Usage(format!(
+                    "catalog `{cat}` has no profile `{p}`; {}",
+                    crate::diag::choose_help(p, &names)
+                )));
+            }
+            fw_lines.push_str(&format!("  - catalog: {cat}\n    profile: {p}\n"));
+        } else {
+            fw_lines.push_str(&format!("  - {cat}\n"));
+        }
+    }
+    let (providers, owner_ongoing, owner_org) = match model {
+        Model::BreakFix => (
+            "  internal:\n    kind: internal\n    name: Office manager\n    ftes: 0\n  repair-shop:\n    kind: break-fix\n    name: Local repair shop (hourly)\n",
+            "repair-shop",
+            "internal",
+        ),
+        Model::Managed => (
+            "  internal:\n    kind: internal\n    name: Management\n    ftes: 0\n  msp:\n    kind: msp\n    name: Example Managed Services\n    coverage: 24x7\n    tooling: [rmm, edr, ticketing]\n",
+            "msp",
+            "internal",
+        ),
+        Model::CoManaged => (
+            "  internal:\n    kind: internal\n    name: Internal IT\n    ftes: 2\n    coverage: business-hours\n  msp:\n    kind: msp\n    name: Example Managed Services\n    coverage: 24x7\n    tooling: [rmm, edr, siem, ticketing]\n",
+            "msp",
+            "internal",
+        ),
+    };
+    let mut rows = String::new();
+    for cap in registry.vocabulary.iter() {
+        let owner = match cap.kind {
+            crate::capability::CapabilityKind::Organizational => owner_org,
+            crate::capability::CapabilityKind::OnDemand => owner_ongoing,
+            crate::capability::CapabilityKind::Ongoing
+                if model == Model::BreakFix && cap.id != "help-desk" =>
+            {
+                continue;
+            }
+            crate::capability::CapabilityKind::Ongoing => owner_ongoing,
+        };
+        rows.push_str(&format!("  {}: {{owner: {owner}}}\n", cap.id));
+    }
+    Ok(format!(
+        "# gapcheck arrangement: how this organization's IT support is arranged.\n\
+         # Edit every value, then run: gapcheck check <this file>\n\
+         gapcheck: 1\n\
+         organization:\n  name: Example Organization\n  employees: 25\n  budget: {budget}\n  after_hours_required: false\n  scalability: moderate\n\
+         model: {model}\n\
+         frameworks:\n{fw_lines}\
+         providers:\n{providers}\
+         # The division-of-responsibility matrix: capability -> owner(s), with cadence, coverage,\n\
+         # response time and escalation where a control asks for them.\n\
+         responsibilities:\n{rows}\
+         attestations: []\n\
+         exceptions: []\n",
+        budget = if model == Model::BreakFix {
+            "variable"
+        } else {
+            "fixed"
+        },
+    ))
+}

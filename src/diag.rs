@@ -1,0 +1,205 @@
+//! Diagnostics: one type for every problem found in an input file, so configuration errors
+//! print, count and serialize the same way wherever they come from.
+
+use std::fmt;
+
+/// How bad a diagnostic is. Errors stop the run with exit code 2; warnings are reported and
+/// the run goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+}
+
+/// A 1-based line and column in an input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize)]
+pub struct Pos {
+    pub line: u32,
+    pub column: u32,
+}
+
+impl Pos {
+    pub const fn new(line: u32, column: u32) -> Self {
+        Pos { line, column }
+    }
+}
+
+/// One problem in one file, located, with what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Diagnostic {
+    pub level: Level,
+    pub file: String,
+    pub pos: Option<Pos>,
+    pub message: String,
+    pub help: Option<String>,
+    /// The offending source line, kept so the message can show it without re-reading files.
+    #[serde(skip)]
+    pub source_line: Option<String>,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.level {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        };
+        match self.pos {
+            Some(p) => write!(
+                f,
+                "{}:{}:{}: {level}: {}",
+                self.file, p.line, p.column, self.message
+            )?,
+            None => write!(f, "{}: {level}: {}", self.file, self.message)?,
+        }
+        if let (Some(line), Some(p)) = (&self.source_line, self.pos) {
+            let gutter = p.line.to_string();
+            let pad = " ".repeat(gutter.len());
+            // Columns count characters; tabs are kept so the caret lines up in a terminal.
+            let lead: String = line
+                .chars()
+                .take(p.column.saturating_sub(1) as usize)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            write!(f, "\n {pad} |\n {gutter} | {line}\n {pad} | {lead}^")?;
+        }
+        if let Some(help) = &self.help {
+            write!(f, "\n  = help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Collects diagnostics for one file, so that every error in it is reported at once.
+#[derive(Debug)]
+pub struct Sink<'a> {
+    file: String,
+    source: &'a str,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> Sink<'a> {
+    pub fn new(file: impl Into<String>, source: &'a str) -> Self {
+        Sink {
+            file: file.into(),
+            source,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    pub fn push(&mut self, level: Level, pos: Option<Pos>, message: String, help: Option<String>) {
+        let source_line = pos.and_then(|p| {
+            self.source
+                .lines()
+                .nth(p.line.saturating_sub(1) as usize)
+                .map(|l| {
+                    // Keep snippets short: a minified or hostile file may have one enormous line.
+                    l.chars().take(200).collect::<String>()
+                })
+        });
+        self.diagnostics.push(Diagnostic {
+            level,
+            file: self.file.clone(),
+            pos,
+            message,
+            help,
+            source_line,
+        });
+    }
+
+    pub fn error(&mut self, pos: Pos, message: impl Into<String>, help: impl Into<Option<String>>) {
+        self.push(Level::Error, Some(pos), message.into(), help.into());
+    }
+
+    pub fn warning(
+        &mut self,
+        pos: Pos,
+        message: impl Into<String>,
+        help: impl Into<Option<String>>,
+    ) {
+        self.push(Level::Warning, Some(pos), message.into(), help.into());
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.level == Level::Error)
+    }
+}
+
+/// The closest candidate to `word`, if one is close enough to be a likely typo.
+pub fn did_you_mean<'c>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
+    let limit = (word.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// A help text listing the accepted values, with a suggestion when one is close.
+pub fn choose_help(word: &str, candidates: &[&str]) -> String {
+    match did_you_mean(word, candidates.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None if candidates.len() <= 12 => format!("expected one of: {}", candidates.join(", ")),
+        None => format!(
+            "expected one of {} known values, e.g. {}",
+            candidates.len(),
+            candidates[..5].join(", ")
+        ),
+    }
+}
+
+/// Levenshtein distance over characters; inputs are short identifiers, so the quadratic
+/// table is cheap.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_words_only() {
+        assert_eq!(
+            did_you_mean("orgnization", ["organization", "model"]),
+            Some("organization")
+        );
+        assert_eq!(did_you_mean("zzz", ["organization", "model"]), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn renders_position_snippet_and_help() {
+        let mut sink = Sink::new("a.yaml", "x: 1\nmodle: managed\n");
+        sink.error(
+            Pos::new(2, 1),
+            "unknown key `modle`",
+            Some("did you mean `model`?".into()),
+        );
+        let text = sink.diagnostics[0].to_string();
+        assert!(
+            text.starts_with("a.yaml:2:1: error: unknown key `modle`"),
+            "{text}"
+        );
+        assert!(text.contains(" 2 | modle: managed"), "{text}");
+        assert!(text.ends_with("= help: did you mean `model`?"), "{text}");
+    }
+}

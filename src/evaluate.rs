@@ -1,0 +1,661 @@
+//! The evaluation engine (DESIGN §5): every selected control against one arrangement,
+//! giving a finding with a status and the reasons behind it.
+
+use std::collections::BTreeSet;
+
+use jiff::civil::Date;
+use regex::Regex;
+
+use crate::arrangement::{
+    Arrangement, ControlRef, Escalation, Model, Provider, ProviderKind, Responsibility,
+};
+use crate::capability::{CapabilityKind, Coverage};
+use crate::catalog::{Catalog, Control, Leaf, OwnerRule, Registry, Requirement, Severity};
+use crate::diag::Pos;
+use crate::keywords;
+
+/// The verdict for one control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    Satisfied,
+    Attested,
+    Waived,
+    NotApplicable,
+    NeedsEvidence,
+    Partial,
+    Gap,
+}
+keywords!(Status {
+    Satisfied => "satisfied", Attested => "attested", Waived => "waived", NotApplicable => "not-applicable",
+    NeedsEvidence => "needs-evidence", Partial => "partial", Gap => "gap",
+});
+
+impl Status {
+    /// How bad a status is, for "got worse" comparisons: 0 is met, higher is worse.
+    pub fn rank(self) -> u8 {
+        match self {
+            Status::Satisfied | Status::Attested | Status::NotApplicable => 0,
+            Status::Waived => 1,
+            Status::NeedsEvidence => 2,
+            Status::Partial => 3,
+            Status::Gap => 4,
+        }
+    }
+
+    /// Met in substance: the requirement is delivered or documented.
+    pub fn is_met(self) -> bool {
+        matches!(self, Status::Satisfied | Status::Attested)
+    }
+}
+
+/// Stable reason codes: part of the JSON contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ReasonCode {
+    Unassigned,
+    BreakFix,
+    NoCapacity,
+    OwnerKind,
+    Cadence,
+    Coverage,
+    Response,
+    Escalation,
+    NeedsEvidence,
+    ExceptionExpired,
+}
+keywords!(ReasonCode {
+    Unassigned => "unassigned", BreakFix => "break-fix", NoCapacity => "no-capacity", OwnerKind => "owner-kind",
+    Cadence => "cadence", Coverage => "coverage", Response => "response", Escalation => "escalation",
+    NeedsEvidence => "needs-evidence", ExceptionExpired => "exception-expired",
+});
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Reason {
+    pub code: ReasonCode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capability: Option<String>,
+    pub message: String,
+}
+
+impl Reason {
+    fn new(code: ReasonCode, capability: Option<&str>, message: String) -> Self {
+        Reason {
+            code,
+            capability: capability.map(str::to_owned),
+            message,
+        }
+    }
+}
+
+/// Which statuses fail a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FailOn {
+    #[default]
+    Gap,
+    Partial,
+    NeedsEvidence,
+    Never,
+}
+keywords!(FailOn { Gap => "gap", Partial => "partial", NeedsEvidence => "needs-evidence", Never => "never" });
+
+/// The fail policy: `--fail-on` and `--min-severity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    pub fail_on: FailOn,
+    pub min_severity: Severity,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            fail_on: FailOn::Gap,
+            min_severity: Severity::Low,
+        }
+    }
+}
+
+impl Policy {
+    pub fn fails(&self, status: Status, severity: Severity) -> bool {
+        let status_fails = match self.fail_on {
+            FailOn::Never => false,
+            FailOn::Gap => status == Status::Gap,
+            FailOn::Partial => matches!(status, Status::Gap | Status::Partial),
+            FailOn::NeedsEvidence => matches!(
+                status,
+                Status::Gap | Status::Partial | Status::NeedsEvidence
+            ),
+        };
+        status_fails && severity >= self.min_severity
+    }
+}
+
+/// Everything besides the two inputs that decides the result.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub today: Date,
+    pub policy: Policy,
+    pub select: Option<Regex>,
+    pub exclude: Option<Regex>,
+}
+
+/// A live or expired exception as it applied to one control.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AppliedException {
+    pub reason: String,
+    pub owner: String,
+    pub expires: String,
+    pub expired: bool,
+    pub line: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Finding<'r> {
+    pub catalog: &'r Catalog,
+    pub control: &'r Control,
+    pub status: Status,
+    pub reasons: Vec<Reason>,
+    /// Providers holding the capabilities this control requires, sorted.
+    pub owners: Vec<String>,
+    pub failing: bool,
+    pub exception: Option<AppliedException>,
+    pub evidence: Option<String>,
+    /// Where in the arrangement this finding comes from, for SARIF and editors.
+    pub location: Pos,
+}
+
+impl Finding<'_> {
+    pub fn reference(&self) -> ControlRef {
+        ControlRef {
+            catalog: self.catalog.id.clone(),
+            control: self.control.id.clone(),
+        }
+    }
+}
+
+/// A non-fatal remark on the arrangement: questionable but meaningful declarations,
+/// unmatched exceptions, exceptions about to expire.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Remark {
+    pub code: &'static str,
+    pub line: u32,
+    pub message: String,
+}
+
+/// The selected frameworks, resolved to catalogs.
+#[derive(Debug, Clone)]
+pub struct Scope<'r> {
+    pub catalog: &'r Catalog,
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Evaluation<'r> {
+    pub scopes: Vec<Scope<'r>>,
+    pub findings: Vec<Finding<'r>>,
+    pub remarks: Vec<Remark>,
+}
+
+impl Evaluation<'_> {
+    pub fn failing(&self) -> impl Iterator<Item = &Finding<'_>> {
+        self.findings.iter().filter(|f| f.failing)
+    }
+
+    pub fn passed(&self) -> bool {
+        self.failing().next().is_none()
+    }
+}
+
+/// Evaluates every control of every selected framework.
+pub fn evaluate<'r>(registry: &'r Registry, a: &Arrangement, opts: &Options) -> Evaluation<'r> {
+    let mut scopes = Vec::new();
+    let mut findings = Vec::new();
+    let mut used_exceptions = vec![false; a.exceptions.len()];
+    let mut used_attestations = vec![false; a.attestations.len()];
+    for fw in &a.frameworks {
+        let Some(catalog) = registry.get(&fw.catalog) else {
+            continue;
+        };
+        scopes.push(Scope {
+            catalog,
+            profile: fw.profile.clone(),
+        });
+        for control in &catalog.controls {
+            let r = ControlRef {
+                catalog: catalog.id.clone(),
+                control: control.id.clone(),
+            };
+            let key = r.to_string();
+            if opts.select.as_ref().is_some_and(|re| !re.is_match(&key))
+                || opts.exclude.as_ref().is_some_and(|re| re.is_match(&key))
+            {
+                continue;
+            }
+            let mut f =
+                evaluate_control(registry, a, catalog, control, fw.profile.as_deref(), fw.pos);
+            if f.status != Status::NotApplicable {
+                if let Some(i) = a.attestations.iter().position(|x| x.control == r) {
+                    used_attestations[i] = true;
+                    f.evidence = Some(a.attestations[i].evidence.clone());
+                    if control.requires.is_none() {
+                        f.status = Status::Attested;
+                        f.reasons.clear();
+                    }
+                }
+                apply_exceptions(a, &r, &mut f, opts.today, &mut used_exceptions);
+            }
+            f.failing = opts.policy.fails(f.status, control.severity);
+            findings.push(f);
+        }
+    }
+    let remarks = remarks(a, opts.today, &used_exceptions, &used_attestations);
+    Evaluation {
+        scopes,
+        findings,
+        remarks,
+    }
+}
+
+fn evaluate_control<'r>(
+    registry: &'r Registry,
+    a: &Arrangement,
+    catalog: &'r Catalog,
+    control: &'r Control,
+    profile: Option<&str>,
+    fw_pos: Pos,
+) -> Finding<'r> {
+    let mut f = Finding {
+        catalog,
+        control,
+        status: Status::NotApplicable,
+        reasons: Vec::new(),
+        owners: Vec::new(),
+        failing: false,
+        exception: None,
+        evidence: None,
+        location: fw_pos,
+    };
+    if !control.in_profile(profile) || !condition_holds(control, a) {
+        return f;
+    }
+    let Some(req) = &control.requires else {
+        f.status = Status::NeedsEvidence;
+        f.reasons.push(Reason::new(
+            ReasonCode::NeedsEvidence,
+            None,
+            "met only by documents: no attestation names this control".into(),
+        ));
+        return f;
+    };
+    let owners: BTreeSet<&str> = req
+        .leaves()
+        .iter()
+        .filter_map(|l| a.responsibilities.get(&l.capability))
+        .flat_map(|r| r.owners.iter().map(String::as_str))
+        .collect();
+    f.owners = owners.into_iter().map(str::to_owned).collect();
+    let outcome = outcome(registry, a, req);
+    f.status = match outcome.kind {
+        Kind::Met => Status::Satisfied,
+        Kind::Partial => Status::Partial,
+        Kind::Failed => Status::Gap,
+    };
+    f.reasons = outcome.reasons;
+    if a.model == Model::BreakFix
+        && control.break_fix_incompatible
+        && !f.status.is_met()
+        && !f.reasons.iter().any(|r| r.code == ReasonCode::BreakFix)
+    {
+        let ongoing: BTreeSet<&str> = req
+            .leaves()
+            .into_iter()
+            .filter(|l| {
+                registry
+                    .vocabulary
+                    .get(&l.capability)
+                    .is_some_and(|c| c.kind == CapabilityKind::Ongoing)
+            })
+            .map(|l| l.capability.as_str())
+            .collect();
+        let list: Vec<&str> = ongoing.into_iter().collect();
+        f.reasons.insert(
+            0,
+            Reason::new(
+                ReasonCode::BreakFix,
+                None,
+                format!("a break-fix arrangement cannot meet this control: it needs ongoing work ({}) that no one does between incidents", list.join(", ")),
+            ),
+        );
+    }
+    f.reasons.sort();
+    f.reasons.dedup();
+    f.location = locate(a, &f.reasons);
+    f
+}
+
+/// The arrangement line behind a finding: the responsibility of the first capability its
+/// reasons name, else the `model:` line for break-fix, else the `frameworks:` line.
+fn locate(a: &Arrangement, reasons: &[Reason]) -> Pos {
+    for r in reasons {
+        if let Some(resp) = r
+            .capability
+            .as_ref()
+            .and_then(|c| a.responsibilities.get(c))
+        {
+            return resp.pos;
+        }
+    }
+    if reasons.iter().any(|r| r.code == ReasonCode::BreakFix) {
+        return a.model_pos;
+    }
+    a.frameworks_pos
+}
+
+fn condition_holds(control: &Control, a: &Arrangement) -> bool {
+    let Some(c) = &control.when else { return true };
+    c.models.as_ref().is_none_or(|m| m.contains(&a.model))
+        && c.after_hours_required
+            .is_none_or(|want| a.organization.after_hours_required.unwrap_or(false) == want)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Met,
+    Partial,
+    Failed,
+}
+
+#[derive(Debug, Clone)]
+struct Outcome {
+    kind: Kind,
+    reasons: Vec<Reason>,
+}
+
+fn outcome(registry: &Registry, a: &Arrangement, req: &Requirement) -> Outcome {
+    match req {
+        Requirement::Leaf(l) => leaf(registry, a, l),
+        Requirement::All(children) | Requirement::Any(children) => {
+            let outs: Vec<Outcome> = children.iter().map(|c| outcome(registry, a, c)).collect();
+            let met = outs.iter().filter(|o| o.kind == Kind::Met).count();
+            let some = outs.iter().any(|o| o.kind != Kind::Failed);
+            let kind = match req {
+                Requirement::All(_) if met == outs.len() => Kind::Met,
+                Requirement::Any(_) if met > 0 => Kind::Met,
+                _ if some => Kind::Partial,
+                _ => Kind::Failed,
+            };
+            let reasons = if kind == Kind::Met {
+                Vec::new()
+            } else {
+                outs.into_iter().flat_map(|o| o.reasons).collect()
+            };
+            Outcome { kind, reasons }
+        }
+    }
+}
+
+fn leaf(registry: &Registry, a: &Arrangement, l: &Leaf) -> Outcome {
+    let cap = l.capability.as_str();
+    let failed = |reasons| Outcome {
+        kind: Kind::Failed,
+        reasons,
+    };
+    let Some(resp) = a.responsibilities.get(cap) else {
+        return failed(vec![Reason::new(
+            ReasonCode::Unassigned,
+            Some(cap),
+            format!("no provider is responsible for `{cap}`"),
+        )]);
+    };
+    let kind = registry
+        .vocabulary
+        .get(cap)
+        .map(|c| c.kind)
+        .unwrap_or(CapabilityKind::Ongoing);
+    let mut problems = Vec::new();
+    let mut capable: Vec<&Provider> = Vec::new();
+    for owner in &resp.owners {
+        let Some(p) = a.provider(owner) else { continue };
+        match owner_problem(cap, kind, l.owner, p) {
+            Some(r) => problems.push(r),
+            None => capable.push(p),
+        }
+    }
+    if capable.is_empty() {
+        return failed(problems);
+    }
+    let weak = strength_problems(l, resp, &capable);
+    if !weak.is_empty() {
+        return failed(weak);
+    }
+    if resp.owners.len() > 1 && resp.escalation != Escalation::Documented {
+        let message = format!(
+            "`{cap}` is shared by {} without documented escalation",
+            resp.owners.join(" and ")
+        );
+        return Outcome {
+            kind: Kind::Partial,
+            reasons: vec![Reason::new(ReasonCode::Escalation, Some(cap), message)],
+        };
+    }
+    Outcome {
+        kind: Kind::Met,
+        reasons: Vec::new(),
+    }
+}
+
+/// Why `p` cannot deliver `cap` at all, if it cannot.
+fn owner_problem(
+    cap: &str,
+    kind: CapabilityKind,
+    rule: Option<OwnerRule>,
+    p: &Provider,
+) -> Option<Reason> {
+    let id = &p.id;
+    if kind == CapabilityKind::Ongoing && p.kind == ProviderKind::BreakFix {
+        return Some(Reason::new(
+            ReasonCode::BreakFix,
+            Some(cap),
+            format!(
+                "`{cap}` is ongoing work left to break-fix provider `{id}`: no provider retains access or watches between incidents"
+            ),
+        ));
+    }
+    let rule = rule.unwrap_or(if kind == CapabilityKind::Organizational {
+        OwnerRule::Internal
+    } else {
+        OwnerRule::Any
+    });
+    match (rule, p.kind) {
+        (OwnerRule::Internal, ProviderKind::Msp | ProviderKind::BreakFix) => {
+            return Some(Reason::new(
+                ReasonCode::OwnerKind,
+                Some(cap),
+                format!(
+                    "`{cap}` must be owned by the organization itself; outside provider `{id}` may support it but not own it"
+                ),
+            ));
+        }
+        (OwnerRule::External, ProviderKind::Internal) => {
+            return Some(Reason::new(
+                ReasonCode::OwnerKind,
+                Some(cap),
+                format!(
+                    "`{cap}` must be delivered by an outside provider here, not by internal `{id}`"
+                ),
+            ));
+        }
+        _ => {}
+    }
+    if kind != CapabilityKind::Organizational
+        && p.kind == ProviderKind::Internal
+        && p.ftes == Some(0.0)
+    {
+        return Some(Reason::new(
+            ReasonCode::NoCapacity,
+            Some(cap),
+            format!("`{cap}` is owned only by internal `{id}`, which has 0 FTEs"),
+        ));
+    }
+    None
+}
+
+/// Cadence, coverage and response checks of a responsibility against a leaf.
+fn strength_problems(l: &Leaf, resp: &Responsibility, capable: &[&Provider]) -> Vec<Reason> {
+    let cap = l.capability.as_str();
+    let mut out = Vec::new();
+    if let Some(need) = l.cadence {
+        match resp.cadence {
+            Some(have) if have.meets(need) => {}
+            Some(have) => out.push(Reason::new(
+                ReasonCode::Cadence,
+                Some(cap),
+                format!("`{cap}` is done {have}; this control needs {need} or more often"),
+            )),
+            None => out.push(Reason::new(
+                ReasonCode::Cadence,
+                Some(cap),
+                format!(
+                    "no cadence is declared for `{cap}`; this control needs {need} or more often"
+                ),
+            )),
+        }
+    }
+    if let Some(need) = l.coverage {
+        // Coverage not stated on the row is the best the capable owners declare.
+        let have = resp
+            .coverage
+            .or_else(|| capable.iter().filter_map(|p| p.coverage).max())
+            .unwrap_or(Coverage::None);
+        if !have.meets(need) {
+            out.push(Reason::new(
+                ReasonCode::Coverage,
+                Some(cap),
+                format!("`{cap}` is covered {have}; this control needs {need}"),
+            ));
+        }
+    }
+    if let Some(need) = l.response {
+        match resp.response {
+            Some(have) if have.meets(need) => {}
+            Some(have) => out.push(Reason::new(
+                ReasonCode::Response,
+                Some(cap),
+                format!("`{cap}` response time is {have}; this control needs {need} or faster"),
+            )),
+            None => out.push(Reason::new(
+                ReasonCode::Response,
+                Some(cap),
+                format!(
+                    "no response time is declared for `{cap}`; this control needs {need} or faster"
+                ),
+            )),
+        }
+    }
+    out
+}
+
+fn apply_exceptions(
+    a: &Arrangement,
+    r: &ControlRef,
+    f: &mut Finding,
+    today: Date,
+    used: &mut [bool],
+) {
+    for (i, e) in a.exceptions.iter().enumerate() {
+        if !e.target.matches(r) {
+            continue;
+        }
+        used[i] = true;
+        let expired = e.expires < today;
+        let applied = AppliedException {
+            reason: e.reason.clone(),
+            owner: e.owner.clone(),
+            expires: e.expires.to_string(),
+            expired,
+            line: e.pos.line,
+        };
+        if expired {
+            f.reasons.push(Reason::new(
+                ReasonCode::ExceptionExpired,
+                None,
+                format!(
+                    "exception (line {}) expired on {}; it no longer waives this control",
+                    e.pos.line, e.expires
+                ),
+            ));
+            if f.exception.is_none() {
+                f.exception = Some(applied);
+            }
+        } else if matches!(
+            f.status,
+            Status::Gap | Status::Partial | Status::NeedsEvidence
+        ) {
+            f.status = Status::Waived;
+            f.exception = Some(applied);
+        } else if f.exception.is_none() {
+            f.exception = Some(applied);
+        }
+    }
+}
+
+/// Exceptions expiring within this many days are called out.
+pub const WARN_EXPIRING_DAYS: i32 = 30;
+
+fn remarks(
+    a: &Arrangement,
+    today: Date,
+    used_exceptions: &[bool],
+    used_attestations: &[bool],
+) -> Vec<Remark> {
+    let mut out = Vec::new();
+    for (e, used) in a.exceptions.iter().zip(used_exceptions) {
+        if !used {
+            out.push(Remark {
+                code: "exception-unmatched",
+                line: e.pos.line,
+                message: format!("exception for {} matches no evaluated control", e.target),
+            });
+        }
+        if e.expires < today {
+            out.push(Remark {
+                code: "exception-expired",
+                line: e.pos.line,
+                message: format!("exception for {} expired on {}", e.target, e.expires),
+            });
+        } else if let Ok(days) = today.until(e.expires).map(|s| s.get_days())
+            && days <= WARN_EXPIRING_DAYS
+        {
+            out.push(Remark {
+                code: "exception-expiring",
+                line: e.pos.line,
+                message: format!(
+                    "exception for {} expires on {} (in {days} days)",
+                    e.target, e.expires
+                ),
+            });
+        }
+    }
+    for (x, used) in a.attestations.iter().zip(used_attestations) {
+        if !used {
+            out.push(Remark {
+                code: "attestation-unmatched",
+                line: x.pos.line,
+                message: format!("attestation for {} matches no evaluated control", x.control),
+            });
+        }
+    }
+    if a.model == Model::CoManaged && a.internal_ftes().unwrap_or(0.0) == 0.0 {
+        let line = a
+            .providers
+            .values()
+            .find(|p| p.kind == ProviderKind::Internal)
+            .map(|p| p.pos.line)
+            .unwrap_or(a.model_pos.line);
+        out.push(Remark {
+            code: "co-managed-without-staff",
+            line,
+            message: "co-managed is declared, but no internal IT staff (FTEs) are: the internal half of the arrangement has no one to do it".into(),
+        });
+    }
+    out.sort();
+    out
+}

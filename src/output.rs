@@ -1,0 +1,101 @@
+//! Writing reports without ever leaving half a file: render everything first, then write
+//! each file to a temporary sibling and rename it into place.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("{path}: refusing to write a report over an input file")]
+    IsInput { path: String },
+    #[error("{path}: cannot write report: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// Fails if `out` names the same file as any of `inputs`, so a typo in `-o` cannot
+/// destroy the arrangement or a catalog.
+pub fn refuse_inputs(out: &Path, inputs: &[PathBuf]) -> Result<(), OutputError> {
+    let Ok(out_abs) = fs::canonicalize(out) else {
+        return Ok(());
+    };
+    for i in inputs {
+        if fs::canonicalize(i).is_ok_and(|p| p == out_abs) {
+            return Err(OutputError::IsInput {
+                path: out.display().to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Writes `contents` to `path` atomically: a reader sees the old file or the new one, and a
+/// failure leaves no partial file behind.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), OutputError> {
+    let io = |source| OutputError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().ok_or_else(|| {
+        io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a file name",
+        ))
+    })?;
+    let tmp = dir.join(format!(
+        ".{}.gapcheck-{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(contents)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(io(e));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_atomically_and_cleans_up_on_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.json");
+        fs::write(&p, "old").unwrap();
+        write_atomic(&p, b"new").unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap(), "new");
+        let bad = dir.path().join("missing-dir").join("r.json");
+        assert!(write_atomic(&bad, b"x").is_err());
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    }
+
+    #[test]
+    fn refuses_to_overwrite_an_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.yaml");
+        fs::write(&p, "x").unwrap();
+        assert!(refuse_inputs(&p, std::slice::from_ref(&p)).is_err());
+        assert!(refuse_inputs(&dir.path().join("b.json"), &[p]).is_ok());
+    }
+}

@@ -1,0 +1,253 @@
+//! The JSON report (`gapcheck/report/v1`, DESIGN §7): the documented wire format, and the
+//! typed model every other renderer reads.
+
+use serde::Serialize;
+
+use super::Run;
+use crate::arrangement::Model;
+use crate::catalog::{Prop, Severity};
+use crate::evaluate::{AppliedException, Reason, Remark, Status};
+use crate::fit::Fit;
+use crate::sprs::Sprs;
+
+pub const SCHEMA: &str = "gapcheck/report/v1";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub tool: Tool,
+    pub generated_at: String,
+    pub today: String,
+    pub arrangement: ArrangementInfo,
+    pub catalogs: Vec<CatalogInfo>,
+    pub policy: PolicyInfo,
+    pub model_fit: Fit,
+    pub summary: Summary,
+    pub frameworks: Vec<FrameworkSummary>,
+    pub findings: Vec<FindingInfo>,
+    pub remarks: Vec<Remark>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ArrangementInfo {
+    pub path: String,
+    pub sha256: String,
+    pub organization: String,
+    pub model: Model,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CatalogInfo {
+    pub id: String,
+    pub title: String,
+    pub version: Option<String>,
+    pub profile: Option<String>,
+    pub sha256: String,
+    pub source: Option<String>,
+    pub url: Option<String>,
+    pub files: Vec<crate::catalog::SourceFile>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyInfo {
+    pub fail_on: crate::evaluate::FailOn,
+    pub min_severity: Severity,
+}
+
+/// Counts by status. Used for the whole run and per framework.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    pub controls: usize,
+    pub satisfied: usize,
+    pub partial: usize,
+    pub gap: usize,
+    pub needs_evidence: usize,
+    pub attested: usize,
+    pub waived: usize,
+    pub not_applicable: usize,
+    pub break_fix_incompatible: usize,
+    pub failing: usize,
+}
+
+impl Counts {
+    fn add(&mut self, f: &FindingInfo) {
+        self.controls += 1;
+        match f.status {
+            Status::Satisfied => self.satisfied += 1,
+            Status::Partial => self.partial += 1,
+            Status::Gap => self.gap += 1,
+            Status::NeedsEvidence => self.needs_evidence += 1,
+            Status::Attested => self.attested += 1,
+            Status::Waived => self.waived += 1,
+            Status::NotApplicable => self.not_applicable += 1,
+        }
+        // Out-of-scope controls do not count as break-fix exposure.
+        if f.break_fix_incompatible && f.status != Status::NotApplicable {
+            self.break_fix_incompatible += 1;
+        }
+        if f.failing {
+            self.failing += 1;
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub sprs: Option<Sprs>,
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub passed: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FrameworkSummary {
+    pub catalog: String,
+    pub title: String,
+    pub profile: Option<String>,
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub passed: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingInfo {
+    pub catalog: String,
+    pub control: String,
+    pub title: String,
+    pub group: Option<String>,
+    pub status: Status,
+    pub severity: Severity,
+    pub break_fix_incompatible: bool,
+    pub failing: bool,
+    pub owners: Vec<String>,
+    pub citation: String,
+    pub reasons: Vec<Reason>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<AppliedException>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+    /// The arrangement line this finding points at.
+    pub line: u32,
+    pub column: u32,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub props: std::collections::BTreeMap<String, Prop>,
+    /// Requirement text and remediation guidance, for failing findings only (keeps the
+    /// report small while giving readers of a gap what they need).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guidance: Option<String>,
+}
+
+impl Report {
+    pub fn build(run: &Run) -> Report {
+        let a = run.arrangement;
+        let e = run.evaluation;
+        let findings: Vec<FindingInfo> = e
+            .findings
+            .iter()
+            .map(|f| {
+                let open = !f.status.is_met() && f.status != Status::NotApplicable;
+                FindingInfo {
+                    catalog: f.catalog.id.clone(),
+                    control: f.control.id.clone(),
+                    title: f.control.title.clone(),
+                    group: f.control.group.clone(),
+                    status: f.status,
+                    severity: f.control.severity,
+                    break_fix_incompatible: f.control.break_fix_incompatible,
+                    failing: f.failing,
+                    owners: f.owners.clone(),
+                    citation: f.control.citation.clone(),
+                    reasons: f.reasons.clone(),
+                    exception: f.exception.clone(),
+                    evidence: f.evidence.clone(),
+                    line: f.location.line,
+                    column: f.location.column,
+                    props: f.control.props.clone(),
+                    statement: open.then(|| f.control.statement.clone()),
+                    guidance: if open {
+                        f.control.guidance.clone()
+                    } else {
+                        None
+                    },
+                }
+            })
+            .collect();
+        let mut summary = Counts::default();
+        findings.iter().for_each(|f| summary.add(f));
+        let frameworks = e
+            .scopes
+            .iter()
+            .map(|s| {
+                let mut counts = Counts::default();
+                findings
+                    .iter()
+                    .filter(|f| f.catalog == s.catalog.id)
+                    .for_each(|f| counts.add(f));
+                FrameworkSummary {
+                    catalog: s.catalog.id.clone(),
+                    title: s.catalog.title.clone(),
+                    profile: s.profile.clone(),
+                    passed: counts.failing == 0,
+                    counts,
+                }
+            })
+            .collect();
+        let catalogs = e
+            .scopes
+            .iter()
+            .map(|s| CatalogInfo {
+                id: s.catalog.id.clone(),
+                title: s.catalog.title.clone(),
+                version: s.catalog.version.clone(),
+                profile: s.profile.clone(),
+                sha256: s.catalog.sha256(),
+                source: s.catalog.source.clone(),
+                url: s.catalog.url.clone(),
+                files: s.catalog.files.clone(),
+            })
+            .collect();
+        Report {
+            schema: SCHEMA,
+            tool: Tool {
+                name: "gapcheck",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            generated_at: run.generated_at.clone(),
+            today: run.today.clone(),
+            arrangement: ArrangementInfo {
+                path: a.path.clone(),
+                sha256: a.sha256.clone(),
+                organization: a.organization.name.clone(),
+                model: a.model,
+            },
+            catalogs,
+            policy: PolicyInfo {
+                fail_on: run.policy.fail_on,
+                min_severity: run.policy.min_severity,
+            },
+            model_fit: run.fit.clone(),
+            summary: Summary {
+                sprs: run.sprs.cloned(),
+                passed: summary.failing == 0,
+                counts: summary,
+            },
+            frameworks,
+            findings,
+            remarks: e.remarks.clone(),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("report serializes");
+        s.push('\n');
+        s
+    }
+}
