@@ -213,7 +213,15 @@ pub fn user_regex(sink: &mut Sink, node: &Node, what: &str) -> Option<Regex> {
     {
         Ok(re) => Some(re),
         Err(e) => {
-            let detail = e.to_string().lines().last().unwrap_or("").trim().to_owned();
+            let detail = e
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or("")
+                .trim()
+                .trim_start_matches("error:")
+                .trim()
+                .to_owned();
             sink.error(
                 node.pos,
                 format!("invalid {what} `{s}`: {detail}"),

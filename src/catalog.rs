@@ -498,7 +498,12 @@ fn parse_catalog(
 }
 
 fn parse_control(sink: &mut Sink, node: &Node, vocab: &Vocabulary) -> Option<Control> {
-    let f = Fields::new(sink, node, "a control", CONTROL_KEYS)?;
+    // Name the control in messages about its keys when its id is readable.
+    let named = match node.get("id").map(|n| &n.value) {
+        Some(Value::Str(id)) => format!("control `{id}`"),
+        _ => "a control".to_owned(),
+    };
+    let f = Fields::new(sink, node, &named, CONTROL_KEYS)?;
     let id = f
         .require(sink, "id", "a control", "AC-2")
         .and_then(|n| decode::string(sink, n, "control id"));

@@ -299,11 +299,13 @@ fn evaluate_control<'r>(
         Kind::Failed => Status::Gap,
     };
     f.reasons = outcome.reasons;
-    if a.model == Model::BreakFix
-        && control.break_fix_incompatible
-        && !f.status.is_met()
-        && !f.reasons.iter().any(|r| r.code == ReasonCode::BreakFix)
-    {
+    // Under break-fix the ongoing part of an incompatible control cannot be delivered at
+    // all, so there is no partial credit: the control is a gap, and says why.
+    let structural = a.model == Model::BreakFix && control.break_fix_incompatible && !f.status.is_met();
+    if structural {
+        f.status = Status::Gap;
+    }
+    if structural && !f.reasons.iter().any(|r| r.code == ReasonCode::BreakFix) {
         let ongoing: BTreeSet<&str> = req
             .leaves()
             .into_iter()

@@ -265,8 +265,19 @@ fn describe(e: &serde_saphyr::Error) -> (String, Option<String>) {
 }
 
 fn strip_location_suffix(s: &str) -> String {
-    // "… at line 3, column 5" duplicates the position we print in front of the message.
-    match s.rfind(" at line ") {
+    // The library says "error: line 3 column 5: …" and sometimes "… at line 3, column 5",
+    // which repeats the position we print in front; it also names its own API in hints.
+    let mut s = s.trim_start_matches("error:").trim();
+    if let Some(rest) = s.strip_prefix("line ") {
+        if let Some(i) = rest.find(": ") {
+            s = &rest[i + 2..];
+        }
+    }
+    let s = match s.rfind(" at line ") {
+        Some(i) => &s[..i],
+        None => s,
+    };
+    match s.find(", set DuplicateKeyPolicy") {
         Some(i) => s[..i].to_owned(),
         None => s.to_owned(),
     }

@@ -1,0 +1,74 @@
+//! Shared helpers for the CLI tests: run the real binary with a fixed clock.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+
+/// A fixed "now" (2026-01-01T00:00:00Z) so reports are byte-stable.
+pub const EPOCH: &str = "1767225600";
+pub const TODAY: &str = "2026-11-26";
+
+/// The gapcheck binary with a deterministic environment.
+pub fn gapcheck() -> Command {
+    let mut cmd = Command::cargo_bin("gapcheck").expect("binary builds");
+    cmd.env("SOURCE_DATE_EPOCH", EPOCH)
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE");
+    cmd
+}
+
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs gapcheck with `args` and returns its exit code and output, whatever they are.
+pub fn run(args: &[&str]) -> Output {
+    let out = gapcheck().args(args).output().expect("gapcheck runs");
+    Output {
+        code: out.status.code().expect("exited normally, not by a signal"),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// `check` of a fixture as JSON with the fixed date.
+pub fn check_json(args: &[&str]) -> (i32, serde_json::Value) {
+    let mut all = vec!["check"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["-f", "json", "--today", TODAY]);
+    let out = run(&all);
+    assert!(
+        out.code == 0 || out.code == 1,
+        "exit {}: {}",
+        out.code,
+        out.stderr
+    );
+    (
+        out.code,
+        serde_json::from_str(&out.stdout).expect("stdout is JSON"),
+    )
+}
+
+/// The finding for `catalog:control` in a JSON report.
+pub fn finding<'a>(
+    report: &'a serde_json::Value,
+    catalog: &str,
+    control: &str,
+) -> &'a serde_json::Value {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .find(|f| f["catalog"] == catalog && f["control"] == control)
+        .unwrap_or_else(|| panic!("no finding {catalog}:{control}"))
+}
+
+pub fn codes(f: &serde_json::Value) -> Vec<String> {
+    f["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap().to_owned())
+        .collect()
+}
