@@ -301,7 +301,8 @@ fn evaluate_control<'r>(
     f.reasons = outcome.reasons;
     // Under break-fix the ongoing part of an incompatible control cannot be delivered at
     // all, so there is no partial credit: the control is a gap, and says why.
-    let structural = a.model == Model::BreakFix && control.break_fix_incompatible && !f.status.is_met();
+    let structural =
+        a.model == Model::BreakFix && control.break_fix_incompatible && !f.status.is_met();
     if structural {
         f.status = Status::Gap;
     }

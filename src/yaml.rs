@@ -268,10 +268,8 @@ fn strip_location_suffix(s: &str) -> String {
     // The library says "error: line 3 column 5: …" and sometimes "… at line 3, column 5",
     // which repeats the position we print in front; it also names its own API in hints.
     let mut s = s.trim_start_matches("error:").trim();
-    if let Some(rest) = s.strip_prefix("line ") {
-        if let Some(i) = rest.find(": ") {
-            s = &rest[i + 2..];
-        }
+    if let Some((_, rest)) = s.strip_prefix("line ").and_then(|r| r.split_once(": ")) {
+        s = rest;
     }
     let s = match s.rfind(" at line ") {
         Some(i) => &s[..i],
