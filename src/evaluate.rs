@@ -662,3 +662,57 @@ fn remarks(
     out.sort();
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fail_policy_matrix() {
+        use Status::*;
+        let all = [
+            Satisfied,
+            Attested,
+            Waived,
+            NotApplicable,
+            NeedsEvidence,
+            Partial,
+            Gap,
+        ];
+        let failing = |fail_on, min_severity, severity| {
+            all.iter()
+                .filter(|s| {
+                    Policy {
+                        fail_on,
+                        min_severity,
+                    }
+                    .fails(**s, severity)
+                })
+                .copied()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(failing(FailOn::Gap, Severity::Low, Severity::Low), [Gap]);
+        assert_eq!(
+            failing(FailOn::Partial, Severity::Low, Severity::Low),
+            [Partial, Gap]
+        );
+        assert_eq!(
+            failing(FailOn::NeedsEvidence, Severity::Low, Severity::Low),
+            [NeedsEvidence, Partial, Gap]
+        );
+        assert!(failing(FailOn::Never, Severity::Low, Severity::High).is_empty());
+        assert!(failing(FailOn::Gap, Severity::High, Severity::Moderate).is_empty());
+        assert_eq!(
+            failing(FailOn::Gap, Severity::Moderate, Severity::High),
+            [Gap]
+        );
+    }
+
+    #[test]
+    fn status_rank_orders_met_before_open() {
+        assert!(Status::Satisfied.rank() < Status::Waived.rank());
+        assert!(Status::Waived.rank() < Status::NeedsEvidence.rank());
+        assert!(Status::Partial.rank() < Status::Gap.rank());
+        assert_eq!(Status::Attested.rank(), Status::Satisfied.rank());
+    }
+}

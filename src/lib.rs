@@ -4,6 +4,7 @@
 //! validate input completely, [`evaluate::evaluate`] turns them into findings, and the
 //! [`report`] modules render findings for people and machines.
 pub mod arrangement;
+pub mod baseline;
 pub mod capability;
 pub mod catalog;
 pub mod cli;
@@ -13,6 +14,7 @@ pub mod evaluate;
 pub mod fit;
 pub mod output;
 pub mod report;
+pub mod schema;
 pub mod sprs;
 pub mod yaml;
 
