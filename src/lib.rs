@@ -13,6 +13,7 @@ pub mod diag;
 pub mod evaluate;
 pub mod fit;
 pub mod output;
+pub mod portfolio;
 pub mod report;
 pub mod schema;
 pub mod sprs;
