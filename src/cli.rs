@@ -54,6 +54,15 @@ pub enum Command {
     /// List, show, validate or export catalogs
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Print the JSON Schema (draft 2020-12) of a file format, for editors and tools
+    Schema {
+        #[arg(value_parser = ["arrangement", "catalog"])]
+        kind: String,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff)
+    Man,
     /// Print a starter arrangement file
     Init {
         /// The service model to start from
@@ -202,6 +211,35 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             format,
         } => recommend(&arrangement, &catalogs, format),
         Command::Catalog(c) => catalog_command(c),
+        Command::Schema { kind } => {
+            let registry = Registry::load(true, &[])?;
+            let schema = if kind == "catalog" {
+                crate::schema::catalog(&registry.vocabulary)
+            } else {
+                crate::schema::arrangement(&registry)
+            };
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema).expect("schema serializes")
+            );
+            Ok(0)
+        }
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "gapcheck", &mut std::io::stdout());
+            Ok(0)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut out)
+                .map_err(|e| Error::Usage(format!("cannot render the man page: {e}")))?;
+            std::io::stdout()
+                .write_all(&out)
+                .map_err(|e| Error::Usage(format!("cannot write the man page: {e}")))?;
+            Ok(0)
+        }
         Command::Init { model, frameworks } => {
             let registry = Registry::load(true, &[])?;
             let text = init_template(&registry, model, &frameworks)?;
