@@ -1,0 +1,201 @@
+//! One realistic arrangement per regulated catalog, checked by the real binary: a clinic
+//! (HIPAA), a credit union service organization (GLBA + NIST moderate) and a defense
+//! subcontractor (CMMC Level 2 with its SPRS projection). The JSON reports are snapshotted so
+//! every change to what users see is reviewed.
+
+mod common;
+
+use common::{TODAY, codes, finding, run};
+use serde_json::Value;
+
+/// Runs `check` on a fixture and returns (exit code, stdout), making sure it neither failed
+/// on its input nor printed warnings.
+fn check(fixture: &str, format: &str) -> (i32, String) {
+    let path = format!("fixtures/{fixture}.yaml");
+    let out = run(&["check", &path, "-f", format, "--today", TODAY]);
+    assert!(
+        out.code == 0 || out.code == 1,
+        "{fixture}: exit code {}\nstderr:\n{}",
+        out.code,
+        out.stderr
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{fixture}: unexpected stderr:\n{}",
+        out.stderr
+    );
+    (out.code, out.stdout)
+}
+
+fn json_report(fixture: &str) -> (i32, String, Value) {
+    let (code, stdout) = check(fixture, "json");
+    let report: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{fixture}: stdout is not JSON: {e}\n{stdout}"));
+    assert_eq!(report["schema"], "gapcheck/report/v1");
+    (code, stdout, report)
+}
+
+#[test]
+fn clinic() {
+    let (code, stdout, report) = json_report("clinic");
+    insta::assert_snapshot!("clinic", stdout);
+    // Partial findings do not fail the default policy (`--fail-on gap`).
+    assert_eq!(code, 0);
+    assert_eq!(report["summary"]["passed"], true);
+    assert_eq!(report["summary"]["sprs"], Value::Null);
+    // Shared account management without a written escalation path is partial.
+    let access = finding(&report, "hipaa-security", "164.312(a)(2)(i)");
+    assert_eq!(access["status"], "partial");
+    assert_eq!(codes(access), ["escalation"]);
+    // No incident register: response is in place, documentation of outcomes is not.
+    let response = finding(&report, "hipaa-security", "164.308(a)(6)(ii)");
+    assert_eq!(response["status"], "partial");
+    assert_eq!(codes(response), ["unassigned"]);
+    // The untested restore plan is waived until the booked test.
+    let testing = finding(&report, "hipaa-security", "164.308(a)(7)(ii)(D)");
+    assert_eq!(testing["status"], "waived");
+    assert_eq!(testing["exception"]["expires"], "2027-01-31");
+    // The group health plan's documents: attested for the standard, not yet for its parts.
+    assert_eq!(
+        finding(&report, "hipaa-security", "164.314(b)(1)")["status"],
+        "attested"
+    );
+    assert_eq!(
+        finding(&report, "hipaa-security", "164.314(b)(2)(i)")["status"],
+        "needs-evidence"
+    );
+}
+
+#[test]
+fn credit_union() {
+    let (code, stdout, report) = json_report("credit-union");
+    insta::assert_snapshot!("credit_union", stdout);
+    assert_eq!(code, 1);
+    let frameworks: Vec<(&str, &str, bool)> = report["frameworks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            (
+                f["catalog"].as_str().unwrap_or_default(),
+                f["profile"].as_str().unwrap_or_default(),
+                f["passed"] == true,
+            )
+        })
+        .collect();
+    assert_eq!(
+        frameworks,
+        [
+            ("glba-safeguards", "standard", false),
+            ("nist-800-53-conmon", "moderate", true)
+        ]
+    );
+    // The inventory's exception lapsed: the gap stands and says why.
+    let inventory = finding(&report, "glba-safeguards", "314.4(c)(2)");
+    assert_eq!(inventory["status"], "gap");
+    assert_eq!(inventory["failing"], true);
+    assert_eq!(codes(inventory), ["unassigned", "exception-expired"]);
+    let failing: Vec<&str> = report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["failing"] == true)
+        .filter_map(|f| f["control"].as_str())
+        .collect();
+    assert_eq!(failing, ["314.4(c)(2)"]);
+    // The same missing capability under NIST is on a live POA&M.
+    assert_eq!(
+        finding(&report, "nist-800-53-conmon", "CM-8")["status"],
+        "waived"
+    );
+    // Shared patching without a written hand-off.
+    assert_eq!(
+        finding(&report, "nist-800-53-conmon", "SI-2")["status"],
+        "partial"
+    );
+    // The standard profile includes what small institutions are exempt from.
+    assert_ne!(
+        finding(&report, "glba-safeguards", "314.4(d)(2)")["status"],
+        "not-applicable"
+    );
+}
+
+#[test]
+fn defense_subcontractor() {
+    let (code, stdout, report) = json_report("defense-subcontractor");
+    insta::assert_snapshot!("defense_subcontractor", stdout);
+    assert_eq!(code, 0);
+    let sprs = &report["summary"]["sprs"];
+    assert_eq!(sprs["score"], 109);
+    assert_eq!(sprs["max"], 110);
+    assert_eq!(sprs["conditional_eligible"], true);
+    assert_eq!(
+        sprs["open"],
+        serde_json::json!([{"control": "MP.L2-3.8.9", "status": "waived", "points": 1}])
+    );
+    assert_eq!(sprs["not_poam_eligible"], serde_json::json!([]));
+    // Level 1 and Level 3 requirements are outside the selected profile.
+    assert_eq!(
+        finding(&report, "cmmc", "AC.L1-b.1.i")["status"],
+        "not-applicable"
+    );
+    assert_eq!(
+        finding(&report, "cmmc", "IR.L3-3.6.1e")["status"],
+        "not-applicable"
+    );
+}
+
+#[test]
+fn defense_subcontractor_text_shows_the_sprs_projection() {
+    let (code, stdout) = check("defense-subcontractor", "text");
+    assert_eq!(code, 0);
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("SPRS"))
+        .unwrap_or_else(|| panic!("no SPRS line in:\n{stdout}"));
+    assert_eq!(
+        line.trim(),
+        "SPRS projection: 109 of 110 — eligible for Conditional Level 2 \
+         (needs ≥ 88 and only POA&M-eligible requirements open)"
+    );
+    // Only CMMC Level 2 has an SPRS score.
+    for other in ["clinic", "credit-union"] {
+        let (_, text) = check(other, "text");
+        assert!(!text.contains("SPRS"), "{other}:\n{text}");
+    }
+}
+
+#[test]
+fn reports_are_byte_identical_across_runs() {
+    for fixture in ["clinic", "credit-union", "defense-subcontractor"] {
+        assert_eq!(
+            check(fixture, "json").1,
+            check(fixture, "json").1,
+            "{fixture}"
+        );
+    }
+}
+
+#[test]
+fn builtin_catalog_files_validate() {
+    let files = [
+        "controls/cmmc.yaml",
+        "controls/glba-safeguards.yaml",
+        "controls/hipaa-security.yaml",
+        "controls/nist-800-53-conmon.yaml",
+        "controls/service-model.yaml",
+    ];
+    let mut args = vec!["catalog", "validate", "--no-builtin"];
+    args.extend_from_slice(&files);
+    let out = run(&args);
+    assert_eq!(
+        out.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        out.stdout, out.stderr
+    );
+    assert!(
+        out.stdout.starts_with("ok: 5 catalog(s) with "),
+        "unexpected output: {}",
+        out.stdout
+    );
+}
