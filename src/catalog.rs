@@ -316,10 +316,13 @@ fn discover(path: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     {
         match entry {
             Ok(e) if e.file_type().is_file() => {
-                if e.path()
+                let yaml = e
+                    .path()
                     .extension()
-                    .is_some_and(|x| x == "yaml" || x == "yml")
-                {
+                    .is_some_and(|x| x == "yaml" || x == "yml");
+                // A catalog directory may also hold the capability vocabulary or
+                // arrangements (a client repository often does); those are not catalogs.
+                if yaml && !is_other_format(e.path()) {
                     out.push(e.into_path());
                 }
             }
@@ -338,6 +341,22 @@ fn discover(path: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// Whether a file's top level is a capability vocabulary (`capabilities:`) or an
+/// arrangement (`gapcheck:`), judged from its first lines without parsing it.
+fn is_other_format(path: &Path) -> bool {
+    use std::io::{BufRead, BufReader, Read};
+    let Ok(f) = std::fs::File::open(path) else {
+        return false;
+    };
+    BufReader::new(f.take(1 << 20))
+        .lines()
+        .map_while(Result::ok)
+        .any(|l| {
+            l.starts_with("capabilities:")
+                || l.trim_start_matches('\u{feff}').starts_with("gapcheck:")
+        })
 }
 
 fn read_file(
@@ -770,10 +789,17 @@ fn merge(vocabulary: Vocabulary, files: Vec<CatalogFile>, diags: &mut Vec<Diagno
                             "catalog id `{}` is already defined in {}",
                             cat.id, existing.files[0].path
                         ),
-                        format!(
-                            "give this catalog another id, or write `extends: {}` to add controls to it",
-                            cat.id
-                        ),
+                        if existing.files[0].builtin {
+                            format!(
+                                "give this catalog another id, write `extends: {}` to add controls to the built-in one, or pass `--no-builtin` to use this file instead",
+                                cat.id
+                            )
+                        } else {
+                            format!(
+                                "give this catalog another id, or write `extends: {}` to add controls to it",
+                                cat.id
+                            )
+                        },
                     );
                     continue;
                 }

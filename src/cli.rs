@@ -438,12 +438,20 @@ fn catalog_command(c: CatalogCommand) -> Result<u8, Error> {
                 .values()
                 .filter(|c| c.files.iter().any(|f| !f.builtin))
                 .collect();
+            // Count by the files the user named: a built-in path such as
+            // controls/cmmc.yaml passed with --no-builtin is the user's file here.
             let controls: usize = user
                 .iter()
                 .map(|c| {
+                    let theirs: Vec<&str> = c
+                        .files
+                        .iter()
+                        .filter(|f| !f.builtin)
+                        .map(|f| f.path.as_str())
+                        .collect();
                     c.controls
                         .iter()
-                        .filter(|k| !k.file.starts_with("controls/"))
+                        .filter(|k| theirs.contains(&k.file.as_str()))
                         .count()
                 })
                 .sum();

@@ -50,7 +50,16 @@ pub fn project(e: &Evaluation) -> Option<Sprs> {
             _ => full,
         };
         score -= points;
-        if f.control.prop_bool("poam_eligible") != Some(true) {
+        // 170.21(a)(2)(iii): SC.L2-3.13.11 may be on a POA&M when partial (encryption
+        // employed but not FIPS-validated), though not when missing.
+        let eligible = match f.status {
+            Status::Partial => f
+                .control
+                .prop_bool("partial_poam_eligible")
+                .or(f.control.prop_bool("poam_eligible")),
+            _ => f.control.prop_bool("poam_eligible"),
+        };
+        if eligible != Some(true) {
             not_poam_eligible.push(f.control.id.clone());
         }
         open.push(OpenRequirement {

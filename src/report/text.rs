@@ -186,9 +186,9 @@ pub fn render(r: &Report, color: bool) -> String {
     } else {
         let _ = writeln!(
             out,
-            "{} {} findings fail the policy ({policy}); exit code 1",
+            "{} {} the policy ({policy}); exit code 1",
             p.red("FAIL:"),
-            r.summary.counts.failing
+            plural(r.summary.counts.failing, "finding fails", "findings fail")
         );
     }
     out
@@ -397,4 +397,9 @@ pub fn requirement_lines(
                 .for_each(|c| requirement_lines(out, c, registry, depth + 1));
         }
     }
+}
+
+/// "1 finding", "2 findings".
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
