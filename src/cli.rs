@@ -106,7 +106,7 @@ pub struct CheckArgs {
     pub arrangements: Vec<PathBuf>,
     #[command(flatten)]
     pub catalogs: CatalogArgs,
-    /// What goes to stdout: text or json
+    /// What goes to stdout: text, json, markdown, html, sarif, junit or csv
     #[arg(short = 'f', long = "format", default_value = "text", value_parser = keyword::<Format>)]
     pub format: Format,
     /// Also write a report; the format comes from the extension (repeatable)
@@ -127,6 +127,9 @@ pub struct CheckArgs {
     /// The date exceptions expire against (default: today, UTC)
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = cli_date)]
     pub today: Option<Date>,
+    /// Override Markdown/HTML templates and partials by file name (e.g. summary.md.hbs)
+    #[arg(long, value_name = "DIR")]
+    pub template_dir: Option<PathBuf>,
 }
 
 fn keyword<T: Keyword + Send + Sync>(s: &str) -> Result<T, String> {
@@ -156,6 +159,8 @@ pub enum Error {
     Usage(String),
     #[error(transparent)]
     Output(#[from] output::OutputError),
+    #[error(transparent)]
+    Render(#[from] report::RenderError),
 }
 
 impl From<catalog::LoadErrors> for Error {
@@ -336,21 +341,26 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
         today: today.to_string(),
     };
     // Render everything before writing anything: a failure leaves no report behind.
-    let rendered: Vec<(&PathBuf, String)> = out_formats
+    let file_opts = report::RenderOptions {
+        color: false,
+        template_dir: args.template_dir.as_deref(),
+    };
+    let rendered = out_formats
         .iter()
-        .map(|(o, f)| (*o, report::render(*f, &run, false)))
-        .collect();
+        .map(|(o, f)| Ok((*o, report::render(*f, &run, &file_opts)?)))
+        .collect::<Result<Vec<(&PathBuf, String)>, Error>>()?;
+    let stdout = report::render(
+        args.format,
+        &run,
+        &report::RenderOptions {
+            color: args.format == Format::Text && color_stdout(),
+            ..file_opts
+        },
+    )?;
     for (o, text) in &rendered {
         output::write_atomic(o, text.as_bytes())?;
     }
-    print!(
-        "{}",
-        report::render(
-            args.format,
-            &run,
-            args.format == Format::Text && color_stdout()
-        )
-    );
+    print!("{stdout}");
     Ok(if evaluation.passed() { 0 } else { 1 })
 }
 
@@ -374,6 +384,11 @@ fn recommend(path: &std::path::Path, catalogs: &CatalogArgs, format: Format) -> 
             "{}",
             crate::report::text::fit_table(&a.organization.name, &fit)
         ),
+        other => {
+            return Err(Error::Usage(format!(
+                "recommend prints text or json, not {other}"
+            )));
+        }
     }
     Ok(0)
 }

@@ -2,7 +2,14 @@
 //! run, kept apart from the engine's types so the engine can change while formats stay
 //! stable.
 
+pub mod context;
+pub mod csv;
+pub mod html;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
+mod templates;
 pub mod text;
 
 use std::path::Path;
@@ -21,8 +28,16 @@ pub use json::Report;
 pub enum Format {
     Text,
     Json,
+    Markdown,
+    Html,
+    Sarif,
+    Junit,
+    Csv,
 }
-crate::keywords!(Format { Text => "text", Json => "json" });
+crate::keywords!(Format {
+    Text => "text", Json => "json", Markdown => "markdown", Html => "html", Sarif => "sarif",
+    Junit => "junit", Csv => "csv",
+});
 
 impl Format {
     /// The format an output file's extension asks for.
@@ -30,12 +45,17 @@ impl Format {
         match path.extension()?.to_str()? {
             "json" => Some(Format::Json),
             "txt" => Some(Format::Text),
+            "md" => Some(Format::Markdown),
+            "html" => Some(Format::Html),
+            "sarif" => Some(Format::Sarif),
+            "xml" => Some(Format::Junit),
+            "csv" => Some(Format::Csv),
             _ => None,
         }
     }
 
     pub fn extensions() -> &'static str {
-        ".json, .txt"
+        ".json, .txt, .md, .html, .sarif, .xml (JUnit), .csv (customer responsibility matrix)"
     }
 }
 
@@ -52,13 +72,46 @@ pub struct Run<'a> {
     pub today: String,
 }
 
-/// Renders one format. `color` only affects the text format.
-pub fn render(format: Format, run: &Run, color: bool) -> String {
-    let report = Report::build(run);
-    match format {
-        Format::Json => report.to_json(),
-        Format::Text => text::render(&report, color),
-    }
+/// How to render, beyond the run itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions<'a> {
+    /// Colour the text format (the CLI decides: a terminal and no NO_COLOR).
+    pub color: bool,
+    /// `--template-dir`: overrides of the Markdown and HTML templates and partials.
+    pub template_dir: Option<&'a Path>,
+}
+
+/// Why a report could not be rendered. The run stops with exit code 2 and writes nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("{path}: --template-dir is not a directory")]
+    TemplateDir { path: String },
+    #[error("{path}: cannot read template: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{origin}: invalid template: {message}")]
+    Template { origin: String, message: String },
+    #[error(
+        "{template}: {message} (templates can use only the fields of the report context; see templates/ in the gapcheck sources)"
+    )]
+    Render { template: String, message: String },
+    #[error("cannot write the JUnit report: {0}")]
+    Junit(String),
+}
+
+/// Renders one format.
+pub fn render(format: Format, run: &Run, opts: &RenderOptions) -> Result<String, RenderError> {
+    Ok(match format {
+        Format::Json => Report::build(run).to_json(),
+        Format::Text => text::render(&Report::build(run), opts.color),
+        Format::Markdown => markdown::render(&context::Context::build(run), opts.template_dir)?,
+        Format::Html => html::render(&context::Context::build(run), opts.template_dir)?,
+        Format::Sarif => sarif::render(run),
+        Format::Junit => junit::render(run)?,
+        Format::Csv => csv::render(run),
+    })
 }
 
 impl Format {

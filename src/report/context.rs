@@ -1,0 +1,839 @@
+//! The typed context the Markdown and HTML templates render from, plus the tables the CSV,
+//! SARIF and JUnit formats share.
+//!
+//! Everything a reader needs is computed here, in Rust: the responsibility matrix, the
+//! customer responsibility matrix, remediation priorities and exception buckets. Templates
+//! only lay the result out, so two templates (or a user's override) cannot disagree on a
+//! number, and handlebars strict mode can reject any field a template names that is not here.
+//! Optional values are always serialized (as `null`) so that `{{#if x}}` works in strict mode.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+use super::Run;
+use super::json::{Counts, Report};
+use crate::arrangement::{Arrangement, ProviderKind};
+use crate::catalog::{Control, Severity};
+use crate::decode::Keyword;
+use crate::evaluate::{Finding, Status, WARN_EXPIRING_DAYS};
+
+/// The models in the order the decision-boundaries table lists them.
+const MODEL_NAMES: [&str; 3] = ["break-fix", "managed", "co-managed"];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Context {
+    pub title: String,
+    pub tool: ToolCtx,
+    pub generated_at: String,
+    pub today: String,
+    pub organization: OrganizationCtx,
+    pub model: String,
+    pub arrangement: InputCtx,
+    pub catalogs: Vec<CatalogCtx>,
+    pub policy: String,
+    pub passed: bool,
+    pub summary: Counts,
+    pub frameworks: Vec<FrameworkCtx>,
+    pub sprs: Option<SprsCtx>,
+    pub fit: FitCtx,
+    pub providers: Vec<ProviderCtx>,
+    pub matrix: Vec<MatrixRow>,
+    /// Capabilities in-scope controls need that no provider owns.
+    pub unowned: Vec<String>,
+    pub crm: Vec<CrmRow>,
+    pub priorities: Vec<Priority>,
+    /// Failing findings that only an attestation (a document) can resolve.
+    pub failing_needing_evidence: usize,
+    pub findings: Vec<FrameworkFindings>,
+    pub break_fix_controls: Vec<ControlLine>,
+    pub exceptions: ExceptionBuckets,
+    pub attestations: Vec<AttestationCtx>,
+    pub remarks: Vec<RemarkCtx>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolCtx {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OrganizationCtx {
+    pub name: String,
+    pub employees: Option<u64>,
+    pub budget: Option<String>,
+    pub after_hours_required: Option<String>,
+    pub scalability: Option<String>,
+    pub consumers: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InputCtx {
+    pub path: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CatalogCtx {
+    pub id: String,
+    pub title: String,
+    pub profile: Option<String>,
+    pub version: Option<String>,
+    pub source: Option<String>,
+    pub url: Option<String>,
+    pub sha256: String,
+    pub files: Vec<FileCtx>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileCtx {
+    pub path: String,
+    pub sha256: String,
+    pub builtin: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FrameworkCtx {
+    pub catalog: String,
+    pub title: String,
+    pub profile: Option<String>,
+    pub counts: Counts,
+    pub passed: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SprsCtx {
+    pub score: i64,
+    pub max: i64,
+    pub conditional_eligible: bool,
+    pub open: Vec<SprsOpen>,
+    pub not_poam_eligible: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SprsOpen {
+    pub control: String,
+    pub status: Status,
+    pub points: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FitCtx {
+    pub declared: String,
+    pub recommended: String,
+    pub fits: bool,
+    pub summary: String,
+    pub models: [&'static str; 3],
+    pub variables: Vec<FitVariable>,
+    pub scores: Vec<FitScore>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FitVariable {
+    pub variable: &'static str,
+    pub field: &'static str,
+    pub value: String,
+    /// One cell per model, in [`MODEL_NAMES`] order.
+    pub cells: Vec<FitCell>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FitCell {
+    pub offer: &'static str,
+    pub matches: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FitScore {
+    pub model: String,
+    pub score: usize,
+    pub ruled_out: Option<String>,
+    pub recommended: bool,
+    pub declared: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderCtx {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub ftes: Option<String>,
+    pub coverage: Option<String>,
+    pub tooling: Vec<String>,
+}
+
+/// One capability of the division-of-responsibility matrix.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatrixRow {
+    pub capability: String,
+    pub kind: String,
+    pub description: String,
+    /// One flag per provider, in `providers` order.
+    pub cells: Vec<bool>,
+    pub owners: Vec<String>,
+    pub cadence: Option<String>,
+    pub coverage: Option<String>,
+    pub response: Option<String>,
+    pub escalation: Option<String>,
+    pub notes: Option<String>,
+    pub line: Option<u32>,
+    /// In-scope controls whose requirement names this capability.
+    pub needed_by: usize,
+    /// Needed by in-scope controls, owned by nobody.
+    pub unowned: bool,
+}
+
+/// Who answers for a control, in the terms of a customer responsibility matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Responsibility {
+    Internal,
+    Provider,
+    Shared,
+    Nobody,
+}
+crate::keywords!(Responsibility {
+    Internal => "internal", Provider => "provider", Shared => "shared", Nobody => "nobody",
+});
+
+/// One row of the customer responsibility matrix: one evaluated control.
+#[derive(Debug, Clone, Serialize)]
+pub struct CrmRow {
+    pub catalog: String,
+    pub control: String,
+    pub title: String,
+    pub status: Status,
+    pub severity: Severity,
+    pub responsibility: Responsibility,
+    /// Display names of the responsible parties.
+    pub parties: Vec<String>,
+    pub capabilities: Vec<String>,
+    pub unassigned: Vec<String>,
+}
+
+/// A capability whose proper assignment would resolve failing controls.
+#[derive(Debug, Clone, Serialize)]
+pub struct Priority {
+    pub rank: usize,
+    pub capability: String,
+    pub kind: String,
+    pub owners: Vec<String>,
+    /// The reason codes it fails with, sorted.
+    pub problems: Vec<String>,
+    /// Severity-weighted count of failing controls it is at fault for.
+    pub score: usize,
+    pub controls: usize,
+    pub high: usize,
+    pub moderate: usize,
+    pub low: usize,
+    /// Failing controls where it is the only capability at fault.
+    pub resolves_alone: usize,
+    pub frameworks: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FrameworkFindings {
+    pub catalog: String,
+    pub title: String,
+    pub profile: Option<String>,
+    pub anchor: String,
+    pub findings: Vec<FindingCtx>,
+    pub failing: Vec<FindingCtx>,
+    pub not_applicable: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingCtx {
+    pub catalog: String,
+    pub control: String,
+    pub anchor: String,
+    pub title: String,
+    pub group: Option<String>,
+    pub status: Status,
+    pub severity: Severity,
+    pub failing: bool,
+    pub break_fix_incompatible: bool,
+    pub owners: Vec<String>,
+    pub citation: String,
+    pub reasons: Vec<ReasonCtx>,
+    pub statement: Option<String>,
+    pub guidance: Option<String>,
+    pub exception: Option<String>,
+    pub evidence: Option<String>,
+    pub line: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReasonCtx {
+    pub code: String,
+    pub capability: Option<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ControlLine {
+    pub catalog: String,
+    pub control: String,
+    pub title: String,
+    pub status: Status,
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ExceptionBuckets {
+    pub active: Vec<ExceptionCtx>,
+    pub expiring: Vec<ExceptionCtx>,
+    pub expired: Vec<ExceptionCtx>,
+    pub any: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExceptionCtx {
+    pub target: String,
+    pub reason: String,
+    pub owner: String,
+    pub expires: String,
+    /// Days from the report date to expiry; negative once expired.
+    pub days: i64,
+    pub controls: Vec<String>,
+    pub line: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AttestationCtx {
+    pub control: String,
+    pub evidence: String,
+    pub matched: bool,
+    pub line: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RemarkCtx {
+    pub code: &'static str,
+    pub line: u32,
+    pub message: String,
+}
+
+/// How much a failing control counts towards a remediation priority.
+fn weight(s: Severity) -> usize {
+    match s {
+        Severity::High => 3,
+        Severity::Moderate => 2,
+        Severity::Low => 1,
+    }
+}
+
+/// An HTML `id`/Markdown anchor made only of `[a-z0-9-]`, so it is safe in any attribute
+/// and stable across runs.
+pub fn anchor(parts: &[&str]) -> String {
+    let mut out = String::new();
+    for c in parts.join("-").chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_owned()
+}
+
+impl Context {
+    pub fn build(run: &Run) -> Context {
+        let report = Report::build(run);
+        let a = run.arrangement;
+        let today = run.today.parse::<Date>().ok();
+        let findings = &run.evaluation.findings;
+        let in_scope: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.status != Status::NotApplicable)
+            .collect();
+
+        let providers: Vec<ProviderCtx> = a
+            .providers
+            .values()
+            .map(|p| ProviderCtx {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                kind: p.kind.to_string(),
+                ftes: p.ftes.map(|f| f.to_string()),
+                coverage: p.coverage.map(|c| c.to_string()),
+                tooling: p.tooling.clone(),
+            })
+            .collect();
+
+        let (matrix, unowned) = matrix(run, &in_scope);
+        let crm = crm(a, &in_scope);
+        let (priorities, failing_needing_evidence) = priorities(run, &in_scope);
+
+        Context {
+            title: format!("Compliance gap report: {}", a.organization.name),
+            tool: ToolCtx {
+                name: report.tool.name,
+                version: report.tool.version,
+            },
+            generated_at: report.generated_at.clone(),
+            today: report.today.clone(),
+            organization: OrganizationCtx {
+                name: a.organization.name.clone(),
+                employees: a.organization.employees,
+                budget: a.organization.budget.map(|b| b.as_str().to_owned()),
+                after_hours_required: a
+                    .organization
+                    .after_hours_required
+                    .map(|b| if b { "required" } else { "not required" }.to_owned()),
+                scalability: a.organization.scalability.map(|s| s.as_str().to_owned()),
+                consumers: a.organization.consumers,
+            },
+            model: a.model.to_string(),
+            arrangement: InputCtx {
+                path: report.arrangement.path.clone(),
+                sha256: report.arrangement.sha256.clone(),
+            },
+            catalogs: report
+                .catalogs
+                .iter()
+                .map(|c| CatalogCtx {
+                    id: c.id.clone(),
+                    title: c.title.clone(),
+                    profile: c.profile.clone(),
+                    version: c.version.clone(),
+                    source: c.source.clone(),
+                    url: c.url.clone(),
+                    sha256: c.sha256.clone(),
+                    files: c
+                        .files
+                        .iter()
+                        .map(|f| FileCtx {
+                            path: f.path.clone(),
+                            sha256: f.sha256.clone(),
+                            builtin: f.builtin,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            policy: format!(
+                "--fail-on {} --min-severity {}",
+                report.policy.fail_on, report.policy.min_severity
+            ),
+            passed: report.summary.passed,
+            summary: report.summary.counts.clone(),
+            frameworks: report
+                .frameworks
+                .iter()
+                .map(|f| FrameworkCtx {
+                    catalog: f.catalog.clone(),
+                    title: f.title.clone(),
+                    profile: f.profile.clone(),
+                    counts: f.counts.clone(),
+                    passed: f.passed,
+                })
+                .collect(),
+            sprs: run.sprs.map(|s| SprsCtx {
+                score: s.score,
+                max: s.max,
+                conditional_eligible: s.conditional_eligible,
+                open: s
+                    .open
+                    .iter()
+                    .map(|o| SprsOpen {
+                        control: o.control.clone(),
+                        status: o.status,
+                        points: o.points,
+                    })
+                    .collect(),
+                not_poam_eligible: s.not_poam_eligible.clone(),
+            }),
+            fit: fit(run),
+            providers,
+            matrix,
+            unowned,
+            crm,
+            priorities,
+            failing_needing_evidence,
+            findings: framework_findings(run, a),
+            break_fix_controls: in_scope
+                .iter()
+                .filter(|f| f.control.break_fix_incompatible)
+                .map(|f| ControlLine {
+                    catalog: f.catalog.id.clone(),
+                    control: f.control.id.clone(),
+                    title: f.control.title.clone(),
+                    status: f.status,
+                    severity: f.control.severity,
+                })
+                .collect(),
+            exceptions: exceptions(a, findings, today),
+            attestations: attestations(a, findings),
+            remarks: report
+                .remarks
+                .iter()
+                .map(|r| RemarkCtx {
+                    code: r.code,
+                    line: r.line,
+                    message: r.message.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn fit(run: &Run) -> FitCtx {
+    let f = run.fit;
+    FitCtx {
+        declared: f.declared.to_string(),
+        recommended: f.recommended.to_string(),
+        fits: f.fits,
+        summary: f.summary.clone(),
+        models: MODEL_NAMES,
+        variables: f
+            .variables
+            .iter()
+            .map(|v| FitVariable {
+                variable: v.variable,
+                field: v.field,
+                value: v.value.clone(),
+                cells: MODEL_NAMES
+                    .iter()
+                    .zip(v.offers)
+                    .map(|(m, offer)| FitCell {
+                        offer,
+                        matches: v.matches.iter().any(|x| x.as_str() == *m),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        scores: f
+            .scores
+            .iter()
+            .map(|s| FitScore {
+                model: s.model.to_string(),
+                score: s.score,
+                ruled_out: s.ruled_out.clone(),
+                recommended: s.model == f.recommended,
+                declared: s.model == f.declared,
+            })
+            .collect(),
+    }
+}
+
+/// The capabilities a control's requirement names, in first-mention order, deduplicated.
+fn required_capabilities(c: &Control) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    c.requires
+        .iter()
+        .flat_map(|r| r.leaves())
+        .filter(|l| seen.insert(l.capability.as_str()))
+        .map(|l| l.capability.clone())
+        .collect()
+}
+
+fn provider_label(a: &Arrangement, id: &str) -> String {
+    match a.provider(id) {
+        Some(p) if p.name != p.id => format!("{} ({})", p.name, p.id),
+        _ => id.to_owned(),
+    }
+}
+
+fn matrix(run: &Run, in_scope: &[&Finding]) -> (Vec<MatrixRow>, Vec<String>) {
+    let a = run.arrangement;
+    let mut needed: BTreeMap<String, usize> = BTreeMap::new();
+    for f in in_scope {
+        for cap in required_capabilities(f.control) {
+            *needed.entry(cap).or_default() += 1;
+        }
+    }
+    let mut rows = Vec::new();
+    let mut unowned = Vec::new();
+    // Vocabulary order is sorted by id; capabilities neither assigned nor needed are left
+    // out, so the matrix shows what the arrangement and its frameworks are about.
+    for cap in run.registry.vocabulary.iter() {
+        let resp = a.responsibilities.get(&cap.id);
+        let needed_by = needed.get(&cap.id).copied().unwrap_or(0);
+        if resp.is_none() && needed_by == 0 {
+            continue;
+        }
+        let owners: Vec<String> = resp.map(|r| r.owners.clone()).unwrap_or_default();
+        let is_unowned = owners.is_empty() && needed_by > 0;
+        if is_unowned {
+            unowned.push(cap.id.clone());
+        }
+        rows.push(MatrixRow {
+            capability: cap.id.clone(),
+            kind: cap.kind.to_string(),
+            description: cap.description.clone(),
+            cells: a.providers.keys().map(|p| owners.contains(p)).collect(),
+            owners: owners.iter().map(|o| provider_label(a, o)).collect(),
+            cadence: resp.and_then(|r| r.cadence).map(|c| c.to_string()),
+            coverage: resp.and_then(|r| r.coverage).map(|c| c.to_string()),
+            response: resp.and_then(|r| r.response).map(|d| d.to_string()),
+            escalation: resp
+                .filter(|r| r.owners.len() > 1)
+                .map(|r| r.escalation.to_string()),
+            notes: resp.and_then(|r| r.notes.clone()),
+            line: resp.map(|r| r.pos.line),
+            needed_by,
+            unowned: is_unowned,
+        });
+    }
+    (rows, unowned)
+}
+
+/// The customer responsibility matrix: every evaluated (in-scope) control with who answers
+/// for it. A control met only by documents is the organization's own responsibility.
+pub fn crm(a: &Arrangement, in_scope: &[&Finding]) -> Vec<CrmRow> {
+    in_scope
+        .iter()
+        .map(|f| {
+            let capabilities = required_capabilities(f.control);
+            let unassigned: Vec<String> = capabilities
+                .iter()
+                .filter(|c| !a.responsibilities.contains_key(*c))
+                .cloned()
+                .collect();
+            let kinds: BTreeSet<bool> = f
+                .owners
+                .iter()
+                .map(|o| {
+                    a.provider(o)
+                        .is_some_and(|p| p.kind == ProviderKind::Internal)
+                })
+                .collect();
+            let responsibility = if f.control.requires.is_none() {
+                Responsibility::Internal
+            } else if f.owners.is_empty() {
+                Responsibility::Nobody
+            } else if kinds.len() > 1 {
+                Responsibility::Shared
+            } else if kinds.contains(&true) {
+                Responsibility::Internal
+            } else if f.owners.len() == 1 {
+                Responsibility::Provider
+            } else {
+                Responsibility::Shared
+            };
+            let parties = if f.control.requires.is_none() {
+                vec!["the organization (documented evidence)".to_owned()]
+            } else {
+                f.owners.iter().map(|o| provider_label(a, o)).collect()
+            };
+            CrmRow {
+                catalog: f.catalog.id.clone(),
+                control: f.control.id.clone(),
+                title: f.control.title.clone(),
+                status: f.status,
+                severity: f.control.severity,
+                responsibility,
+                parties,
+                capabilities,
+                unassigned,
+            }
+        })
+        .collect()
+}
+
+/// Ranks capabilities by the severity-weighted number of failing controls they are at
+/// fault for. Also returns how many failing controls only an attestation can resolve.
+fn priorities(run: &Run, in_scope: &[&Finding]) -> (Vec<Priority>, usize) {
+    #[derive(Default)]
+    struct Acc {
+        score: usize,
+        controls: usize,
+        by_severity: [usize; 3],
+        resolves_alone: usize,
+        problems: BTreeSet<String>,
+        frameworks: BTreeSet<String>,
+    }
+    let a = run.arrangement;
+    let mut acc: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut evidence_only = 0;
+    for f in in_scope.iter().filter(|f| f.failing) {
+        let caps: BTreeSet<&str> = f
+            .reasons
+            .iter()
+            .filter_map(|r| r.capability.as_deref())
+            .collect();
+        if caps.is_empty() {
+            if f.control.requires.is_none() {
+                evidence_only += 1;
+            }
+            continue;
+        }
+        for cap in &caps {
+            let e = acc.entry((*cap).to_owned()).or_default();
+            e.score += weight(f.control.severity);
+            e.controls += 1;
+            e.by_severity[match f.control.severity {
+                Severity::High => 0,
+                Severity::Moderate => 1,
+                Severity::Low => 2,
+            }] += 1;
+            if caps.len() == 1 {
+                e.resolves_alone += 1;
+            }
+            e.frameworks.insert(f.catalog.id.clone());
+            for r in &f.reasons {
+                if r.capability.as_deref() == Some(*cap) {
+                    e.problems.insert(r.code.to_string());
+                }
+            }
+        }
+    }
+    let mut list: Vec<(String, Acc)> = acc.into_iter().collect();
+    list.sort_by(|(x_id, x), (y_id, y)| {
+        y.score
+            .cmp(&x.score)
+            .then(y.resolves_alone.cmp(&x.resolves_alone))
+            .then(x_id.cmp(y_id))
+    });
+    let out = list
+        .into_iter()
+        .enumerate()
+        .map(|(i, (cap, e))| Priority {
+            rank: i + 1,
+            kind: run
+                .registry
+                .vocabulary
+                .get(&cap)
+                .map(|c| c.kind.to_string())
+                .unwrap_or_default(),
+            owners: a
+                .responsibilities
+                .get(&cap)
+                .map(|r| r.owners.iter().map(|o| provider_label(a, o)).collect())
+                .unwrap_or_default(),
+            capability: cap,
+            problems: e.problems.into_iter().collect(),
+            score: e.score,
+            controls: e.controls,
+            high: e.by_severity[0],
+            moderate: e.by_severity[1],
+            low: e.by_severity[2],
+            resolves_alone: e.resolves_alone,
+            frameworks: e.frameworks.into_iter().collect(),
+        })
+        .collect();
+    (out, evidence_only)
+}
+
+fn finding_ctx(a: &Arrangement, f: &Finding) -> FindingCtx {
+    FindingCtx {
+        catalog: f.catalog.id.clone(),
+        control: f.control.id.clone(),
+        anchor: anchor(&["finding", &f.catalog.id, &f.control.id]),
+        title: f.control.title.clone(),
+        group: f.control.group.clone(),
+        status: f.status,
+        severity: f.control.severity,
+        failing: f.failing,
+        break_fix_incompatible: f.control.break_fix_incompatible,
+        owners: f.owners.iter().map(|o| provider_label(a, o)).collect(),
+        citation: f.control.citation.clone(),
+        reasons: f
+            .reasons
+            .iter()
+            .map(|r| ReasonCtx {
+                code: r.code.to_string(),
+                capability: r.capability.clone(),
+                message: r.message.clone(),
+            })
+            .collect(),
+        statement: f.failing.then(|| f.control.statement.clone()),
+        guidance: f.failing.then(|| f.control.guidance.clone()).flatten(),
+        exception: f.exception.as_ref().map(|e| {
+            let state = if e.expired { "expired" } else { "expires" };
+            format!("{} (owner {}, {state} {})", e.reason, e.owner, e.expires)
+        }),
+        evidence: f.evidence.clone(),
+        line: f.location.line,
+    }
+}
+
+fn framework_findings(run: &Run, a: &Arrangement) -> Vec<FrameworkFindings> {
+    run.evaluation
+        .scopes
+        .iter()
+        .map(|s| {
+            let mine: Vec<&Finding> = run
+                .evaluation
+                .findings
+                .iter()
+                .filter(|f| f.catalog.id == s.catalog.id)
+                .collect();
+            let shown: Vec<FindingCtx> = mine
+                .iter()
+                .filter(|f| f.status != Status::NotApplicable)
+                .map(|f| finding_ctx(a, f))
+                .collect();
+            FrameworkFindings {
+                catalog: s.catalog.id.clone(),
+                title: s.catalog.title.clone(),
+                profile: s.profile.clone(),
+                anchor: anchor(&["findings", &s.catalog.id]),
+                failing: shown.iter().filter(|f| f.failing).cloned().collect(),
+                not_applicable: mine.len() - shown.len(),
+                findings: shown,
+            }
+        })
+        .collect()
+}
+
+fn exceptions(a: &Arrangement, findings: &[Finding], today: Option<Date>) -> ExceptionBuckets {
+    let mut b = ExceptionBuckets::default();
+    for e in &a.exceptions {
+        let days = today
+            .and_then(|t| t.until(e.expires).ok())
+            .map_or(0, |s| i64::from(s.get_days()));
+        let controls = findings
+            .iter()
+            .filter(|f| f.exception.as_ref().is_some_and(|x| x.line == e.pos.line))
+            .map(|f| f.reference().to_string())
+            .collect();
+        let ctx = ExceptionCtx {
+            target: e.target.to_string(),
+            reason: e.reason.clone(),
+            owner: e.owner.clone(),
+            expires: e.expires.to_string(),
+            days,
+            controls,
+            line: e.pos.line,
+        };
+        if days < 0 {
+            b.expired.push(ctx);
+        } else if days <= i64::from(WARN_EXPIRING_DAYS) {
+            b.expiring.push(ctx);
+        } else {
+            b.active.push(ctx);
+        }
+    }
+    b.any = !a.exceptions.is_empty();
+    b
+}
+
+fn attestations(a: &Arrangement, findings: &[Finding]) -> Vec<AttestationCtx> {
+    a.attestations
+        .iter()
+        .map(|x| AttestationCtx {
+            control: x.control.to_string(),
+            evidence: x.evidence.clone(),
+            matched: findings
+                .iter()
+                .any(|f| f.status != Status::NotApplicable && f.reference() == x.control),
+            line: x.pos.line,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anchors_are_attribute_safe_and_stable() {
+        assert_eq!(
+            anchor(&["finding", "hipaa-security", "164.308(a)(1)(ii)(D)"]),
+            "finding-hipaa-security-164-308-a-1-ii-d"
+        );
+        assert_eq!(anchor(&["x", "\"><script>"]), "x-script");
+    }
+}

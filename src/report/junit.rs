@@ -1,0 +1,95 @@
+//! JUnit XML, for CI dashboards: a test suite per selected catalog, a test case per control.
+//! Failing findings fail; controls outside the profile and waived controls are skipped.
+//!
+//! No time stamps or durations are written, so the file is byte-identical across runs.
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use super::{RenderError, Run};
+use crate::evaluate::{Finding, Status};
+
+fn reasons(f: &Finding) -> String {
+    f.reasons
+        .iter()
+        .map(|r| format!("{}: {}", r.code, r.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn case(f: &Finding, profile: Option<&str>) -> TestCase {
+    let status = if f.failing {
+        let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        let first = f
+            .reasons
+            .first()
+            .map_or_else(|| f.status.to_string(), |r| r.message.clone());
+        s.set_message(format!("{}: {first}", f.status));
+        s.set_type(f.status.to_string());
+        let mut detail = reasons(f);
+        detail.push_str(&format!(
+            "\n\ncitation: {}\nstatement: {}",
+            f.control.citation, f.control.statement
+        ));
+        if let Some(g) = &f.control.guidance {
+            detail.push_str(&format!("\nguidance: {g}"));
+        }
+        s.set_description(detail);
+        s
+    } else {
+        match f.status {
+            Status::NotApplicable => {
+                let mut s = TestCaseStatus::skipped();
+                s.set_message(match profile {
+                    Some(p) => format!("not applicable: outside profile {p}"),
+                    None => "not applicable".to_owned(),
+                });
+                s
+            }
+            Status::Waived => {
+                let mut s = TestCaseStatus::skipped();
+                let why = f.exception.as_ref().map_or_else(String::new, |e| {
+                    format!(": {} (owner {}, expires {})", e.reason, e.owner, e.expires)
+                });
+                s.set_message(format!("waived{why}"));
+                s
+            }
+            _ => TestCaseStatus::success(),
+        }
+    };
+    let mut tc = TestCase::new(f.control.id.clone(), status);
+    tc.set_classname(f.catalog.id.clone());
+    // A passing control that still has remarks (partial under a gap-only policy, an expired
+    // exception) keeps them visible in the CI log.
+    if !f.failing && !f.reasons.is_empty() && f.status != Status::NotApplicable {
+        tc.set_system_out(format!("{}\n{}", f.status, reasons(f)));
+    }
+    tc
+}
+
+pub fn render(run: &Run) -> Result<String, RenderError> {
+    let mut report = Report::new("gapcheck");
+    for scope in &run.evaluation.scopes {
+        let name = match &scope.profile {
+            Some(p) => format!("{} [{p}]", scope.catalog.id),
+            None => scope.catalog.id.clone(),
+        };
+        let mut suite = TestSuite::new(name);
+        suite.add_property(("arrangement", run.arrangement.path.as_str()));
+        suite.add_property(("organization", run.arrangement.organization.name.as_str()));
+        suite.add_test_cases(
+            run.evaluation
+                .findings
+                .iter()
+                .filter(|f| f.catalog.id == scope.catalog.id)
+                .map(|f| case(f, scope.profile.as_deref())),
+        );
+        report.add_test_suite(suite);
+    }
+    let mut xml = report
+        .to_string()
+        .map_err(|e| RenderError::Junit(e.to_string()))?;
+    if !xml.ends_with('\n') {
+        xml.push('\n');
+    }
+    Ok(xml)
+}

@@ -1,0 +1,191 @@
+//! The HTML report in a real browser (headless Chromium): hostile strings show as text and
+//! no script runs, and the largest report prints to a multi-page PDF.
+//!
+//! Skipped, with a message, when no Chromium binary is found; `.ci/run` installs one. Set
+//! GAPCHECK_CHROMIUM to use a specific binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CANDIDATES: &[&str] = &[
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+    "chrome",
+];
+
+fn chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("GAPCHECK_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH")?;
+    CANDIDATES.iter().find_map(|name| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+macro_rules! require_chromium {
+    () => {
+        match chromium() {
+            Some(c) => c,
+            None => {
+                eprintln!(
+                    "SKIPPED: no chromium binary on PATH (tried {}; or set GAPCHECK_CHROMIUM); \
+                     install it with `apt-get install -y --no-install-recommends chromium`",
+                    CANDIDATES.join(", ")
+                );
+                return;
+            }
+        }
+    };
+}
+
+/// Renders an HTML report of `fixture` into `dir`.
+fn html_report(fixture: &Path, dir: &Path) -> PathBuf {
+    let out = dir.join(format!(
+        "{}.html",
+        fixture.file_stem().unwrap().to_string_lossy()
+    ));
+    let mut cmd = assert_cmd::Command::cargo_bin("gapcheck").unwrap();
+    cmd.env("SOURCE_DATE_EPOCH", "1767225600")
+        .arg("check")
+        .arg(fixture)
+        .args(["--today", "2026-11-26", "-f", "json", "-o"])
+        .arg(&out);
+    if Path::new("fixtures/catalogs").is_dir() {
+        cmd.args(["-c", "fixtures/catalogs"]);
+    }
+    let status = cmd.output().unwrap().status.code();
+    assert!(
+        matches!(status, Some(0 | 1)),
+        "{}: exit {status:?}",
+        fixture.display()
+    );
+    out
+}
+
+/// Runs headless Chromium with `args` on `page`, killing it after two minutes.
+fn run_chromium(bin: &Path, profile: &Path, args: &[String], page: &Path) -> String {
+    let url = format!("file://{}", page.canonicalize().unwrap().display());
+    let mut child = Command::new(bin)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--disable-extensions",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(&url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromium starts");
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut s).unwrap();
+        s
+    });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "chromium failed: {status}");
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("chromium did not finish within two minutes");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    reader.join().unwrap()
+}
+
+#[test]
+fn hostile_strings_render_as_text_and_no_script_runs() {
+    let bin = require_chromium!();
+    let dir = tempfile::tempdir().unwrap();
+    let page = html_report(Path::new("fixtures/hostile.yaml"), dir.path());
+    let dom = run_chromium(
+        &bin,
+        &dir.path().join("profile"),
+        &["--dump-dom".into()],
+        &page,
+    );
+    assert!(dom.contains("</html>"), "no DOM dumped: {dom:.200}");
+    // Every payload appends 'XSS'+'RAN' to the page; the joined word appears only if one ran.
+    assert!(!dom.contains("XSSRAN"), "a script from the input ran");
+    let lower = dom.to_ascii_lowercase();
+    for tag in [
+        "<script",
+        "<img",
+        "<iframe",
+        "<svg",
+        "<marquee",
+        "<h1>injected",
+    ] {
+        assert!(!lower.contains(tag), "{tag} became an element");
+    }
+    // Text `<` is serialized as `&lt;`, so every `<` left in the dump opens a real tag.
+    for tag in lower
+        .split('<')
+        .skip(1)
+        .map(|t| t.split('>').next().unwrap_or(t))
+    {
+        for bad in ["onerror", "onload", "javascript:", " src="] {
+            assert!(!tag.contains(bad), "`{bad}` in a real tag: <{tag}>");
+        }
+    }
+    // And the strings are there, as text.
+    assert!(
+        dom.contains("&lt;script&gt;document.body.append('XSS'+'RAN')&lt;/script&gt; Acme | *Bold* _it_ `code`"),
+        "organization name not shown as text"
+    );
+    assert!(dom.contains("Evil MSP&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;h1&gt;Injected"));
+}
+
+/// Page objects in a PDF (`/Type /Page`, not `/Type /Pages`).
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let re = regex::bytes::Regex::new(r"/Type\s*/Page[^s]").unwrap();
+    re.find_iter(pdf).count()
+}
+
+#[test]
+fn largest_report_prints_to_several_pdf_pages() {
+    let bin = require_chromium!();
+    let dir = tempfile::tempdir().unwrap();
+    let mut fixtures: Vec<PathBuf> = std::fs::read_dir("fixtures")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    fixtures.sort();
+    let largest = fixtures
+        .iter()
+        .map(|f| html_report(f, dir.path()))
+        .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+        .expect("fixtures exist");
+    let pdf_path = dir.path().join("report.pdf");
+    run_chromium(
+        &bin,
+        &dir.path().join("profile"),
+        &[
+            format!("--print-to-pdf={}", pdf_path.display()),
+            "--no-pdf-header-footer".into(),
+        ],
+        &largest,
+    );
+    let pdf = std::fs::read(&pdf_path).expect("chromium wrote the PDF");
+    assert!(pdf.starts_with(b"%PDF"), "not a PDF");
+    let pages = pdf_pages(&pdf);
+    // Page breaks between sections alone give ten pages.
+    assert!(pages >= 10, "{}: only {pages} pages", largest.display());
+}

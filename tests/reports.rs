@@ -1,0 +1,704 @@
+//! The report formats end to end: Markdown and HTML snapshots of every fixture, hostile
+//! strings in every format, SARIF locations and fingerprints, JUnit and CSV structure,
+//! `--template-dir` overrides and strict mode, several `-o` in one run, reproducibility.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const EPOCH: &str = "1767225600";
+const TODAY: &str = "2026-11-26";
+/// Extra catalogs some fixtures select (fixtures/reasons.yaml).
+const FIXTURE_CATALOGS: &str = "fixtures/catalogs";
+
+fn gapcheck() -> Command {
+    let mut cmd = Command::cargo_bin("gapcheck").expect("binary builds");
+    cmd.env("SOURCE_DATE_EPOCH", EPOCH).env_remove("NO_COLOR");
+    cmd
+}
+
+/// Runs `check` on a fixture with the fixed date, plus `extra` arguments.
+fn check(fixture: &Path, extra: &[&str]) -> std::process::Output {
+    let mut cmd = gapcheck();
+    cmd.arg("check").arg(fixture).args(["--today", TODAY]);
+    if Path::new(FIXTURE_CATALOGS).is_dir() {
+        cmd.args(["-c", FIXTURE_CATALOGS]);
+    }
+    cmd.args(extra).output().expect("gapcheck runs")
+}
+
+/// Stdout of `check -f FORMAT`, asserting the run itself succeeded (exit 0 or 1).
+fn stdout(fixture: &Path, format: &str) -> String {
+    let out = check(fixture, &["-f", format]);
+    let code = out.status.code();
+    assert!(
+        matches!(code, Some(0 | 1)),
+        "{}: exit {code:?}\n{}",
+        fixture.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("reports are UTF-8")
+}
+
+/// Every example arrangement: the top-level `fixtures/*.yaml` (bad inputs live in
+/// `fixtures/bad/`).
+fn fixtures() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir("fixtures")
+        .expect("fixtures/ exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    v.sort();
+    assert!(v.len() >= 4, "expected the bundled fixtures, found {v:?}");
+    v
+}
+
+fn hostile() -> &'static Path {
+    Path::new("fixtures/hostile.yaml")
+}
+
+fn stem(p: &Path) -> String {
+    p.file_stem().unwrap().to_string_lossy().into_owned()
+}
+
+/// The HTML with its (fixture-independent) style sheet cut out, so each fixture's snapshot
+/// shows its content; the style sheet is snapshotted once.
+fn split_style(html: &str) -> (String, String) {
+    let start = html.find("<style>").expect("inline style") + "<style>".len();
+    let end = html.find("</style>").expect("style closes");
+    let body = format!(
+        "{}/* style: see snapshot html-style */{}",
+        &html[..start],
+        &html[end..]
+    );
+    (body, html[start..end].to_owned())
+}
+
+#[test]
+fn markdown_and_html_snapshots_of_every_fixture() {
+    let mut style = None;
+    for f in fixtures() {
+        let name = stem(&f);
+        insta::assert_snapshot!(format!("md-{name}"), stdout(&f, "markdown"));
+        let (body, css) = split_style(&stdout(&f, "html"));
+        insta::assert_snapshot!(format!("html-{name}"), body);
+        if let Some(prev) = &style {
+            assert_eq!(prev, &css, "the style sheet does not depend on the fixture");
+        }
+        style = Some(css);
+    }
+    insta::assert_snapshot!("html-style", style.expect("at least one fixture"));
+}
+
+#[test]
+fn every_format_is_byte_identical_across_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = [
+        "r.md", "r.html", "r.sarif", "r.xml", "r.csv", "r.json", "r.txt",
+    ];
+    let mut runs = Vec::new();
+    for round in 0..2 {
+        let sub = dir.path().join(format!("run{round}"));
+        std::fs::create_dir(&sub).unwrap();
+        let mut args: Vec<String> = Vec::new();
+        for n in names {
+            args.push("-o".into());
+            args.push(sub.join(n).display().to_string());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = check(Path::new("fixtures/co-managed.yaml"), &args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let files: Vec<Vec<u8>> = names
+            .iter()
+            .map(|n| std::fs::read(sub.join(n)).expect("every -o is written"))
+            .collect();
+        runs.push(files);
+    }
+    for (i, n) in names.iter().enumerate() {
+        assert!(!runs[0][i].is_empty(), "{n} is empty");
+        assert_eq!(runs[0][i], runs[1][i], "{n} differs between runs");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("run0"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+/// Whether `html` contains an element named `tag` (case-insensitive), as opposed to the
+/// escaped text `&lt;tag`.
+fn has_element(html: &str, tag: &str) -> bool {
+    html.to_ascii_lowercase().contains(&format!("<{tag}"))
+}
+
+#[test]
+fn hostile_strings_stay_text_in_html() {
+    let html = stdout(hostile(), "html");
+    for tag in [
+        "script",
+        "img",
+        "iframe",
+        "svg",
+        "marquee",
+        "b>",
+        "h1>injected",
+    ] {
+        assert!(!has_element(&html, tag), "<{tag} leaked into the HTML");
+    }
+    // The strings are shown, escaped.
+    assert!(
+        html.contains("&lt;script&gt;document.body.append("),
+        "org name missing"
+    );
+    assert!(html.contains("Evil MSP&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;"));
+    assert!(
+        html.contains("{{organization.name}}"),
+        "template syntax in data is not evaluated"
+    );
+    // No attribute takes a value from input: every link is an in-page anchor and nothing
+    // is loaded from anywhere.
+    for (i, _) in html.match_indices("href=\"") {
+        let value = &html[i + 6..];
+        assert!(
+            value.starts_with('#'),
+            "external link: {}",
+            &value[..40.min(value.len())]
+        );
+    }
+    assert!(!html.contains(" src="), "no element loads a resource");
+    assert!(
+        !html.contains("onerror="),
+        "event handler attribute in the HTML"
+    );
+    assert_eq!(
+        html.matches("<table").count(),
+        html.matches("</table>").count()
+    );
+    assert_eq!(html.matches("<tr").count(), html.matches("</tr>").count());
+}
+
+#[test]
+fn hostile_strings_stay_text_in_markdown() {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let md = stdout(hostile(), "markdown");
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_TABLES);
+    opts.insert(Options::ENABLE_STRIKETHROUGH);
+    opts.insert(Options::ENABLE_MATH);
+    opts.insert(Options::ENABLE_FOOTNOTES);
+    let mut header_cells = 0;
+    let mut cells = 0;
+    let mut in_head = false;
+    let mut text = String::new();
+    for event in Parser::new_ext(&md, opts) {
+        match event {
+            Event::Html(h) | Event::InlineHtml(h) => panic!("HTML in the Markdown: {h}"),
+            Event::InlineMath(m) | Event::DisplayMath(m) => panic!("math in the Markdown: {m}"),
+            Event::Code(c) => panic!("code span from input: {c}"),
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                assert!(dest_url.starts_with('#'), "link from input: {dest_url}")
+            }
+            Event::Start(Tag::Image { dest_url, .. }) => panic!("image: {dest_url}"),
+            Event::Start(Tag::Strikethrough) => panic!("strikethrough from input"),
+            Event::Start(Tag::Heading { .. }) => text.push_str("\n# "),
+            Event::Start(Tag::TableHead) => {
+                in_head = true;
+                header_cells = 0;
+            }
+            Event::End(TagEnd::TableHead) => in_head = false,
+            Event::Start(Tag::TableRow) => cells = 0,
+            Event::End(TagEnd::TableRow) => {
+                assert_eq!(
+                    cells, header_cells,
+                    "a table row has a different cell count"
+                )
+            }
+            Event::Start(Tag::TableCell) if in_head => header_cells += 1,
+            Event::Start(Tag::TableCell) => cells += 1,
+            Event::Text(t) => text.push_str(&t),
+            _ => {}
+        }
+    }
+    // The hostile organization name comes through as literal text, in the title heading.
+    assert!(text.contains(
+        "<script>document.body.append('XSS'+'RAN')</script> Acme | *Bold* _it_ `code` [click](javascript:alert(1)) # & \"quoted\" {{title}}"
+    ));
+    assert!(!text.contains("\n# Injected"), "a heading from input");
+    // Multi-line notes stay on their table row.
+    assert!(text.contains("line one line two | pipe `tick` <b>bold</b> [x](y)"));
+}
+
+fn json_report(fixture: &Path) -> Value {
+    serde_json::from_str(&stdout(fixture, "json")).unwrap()
+}
+
+/// The 1-based line of the first line of `path` that starts (after indentation) with `key`.
+fn line_of(path: &Path, key: &str) -> u64 {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .position(|l| l.trim_start().starts_with(key))
+        .map(|i| i as u64 + 1)
+        .unwrap_or_else(|| panic!("{key} not in {}", path.display()))
+}
+
+#[test]
+fn sarif_has_a_rule_per_control_and_located_results() {
+    for f in [
+        Path::new("fixtures/co-managed.yaml"),
+        Path::new("fixtures/break-fix-office.yaml"),
+        hostile(),
+    ] {
+        let report = json_report(f);
+        let sarif: Value = serde_json::from_str(&stdout(f, "sarif")).unwrap();
+        assert_eq!(sarif["version"], "2.1.0");
+        let run = &sarif["runs"][0];
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        let results = run["results"].as_array().unwrap();
+        let findings = report["findings"].as_array().unwrap();
+        let evaluated: Vec<&Value> = findings
+            .iter()
+            .filter(|x| x["status"] != "not-applicable")
+            .collect();
+        assert_eq!(rules.len(), evaluated.len(), "{}", f.display());
+        let reported: Vec<&Value> = evaluated
+            .iter()
+            .copied()
+            .filter(|x| x["failing"] == true || x["status"] == "partial")
+            .collect();
+        assert_eq!(results.len(), reported.len(), "{}", f.display());
+        assert!(!results.is_empty());
+        let mut fingerprints = std::collections::BTreeSet::new();
+        for (r, x) in results.iter().zip(&reported) {
+            let id = format!(
+                "{}:{}",
+                x["catalog"].as_str().unwrap(),
+                x["control"].as_str().unwrap()
+            );
+            assert_eq!(r["ruleId"], id.as_str());
+            let idx = r["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(rules[idx]["id"], id.as_str());
+            assert_eq!(
+                rules[idx]["help"]["text"].as_str().unwrap().lines().next(),
+                x["citation"].as_str()
+            );
+            let want = match x["status"].as_str().unwrap() {
+                "gap" => "error",
+                "partial" => "warning",
+                _ => "note",
+            };
+            assert_eq!(r["level"], want, "{id}");
+            let loc = &r["locations"][0]["physicalLocation"];
+            assert_eq!(
+                loc["artifactLocation"]["uri"],
+                f.display().to_string().as_str()
+            );
+            assert_eq!(loc["region"]["startLine"], x["line"], "{id}");
+            assert!(
+                fingerprints.insert(r["partialFingerprints"]["gapcheck/control/v1"].to_string())
+            );
+        }
+    }
+    // The co-managed SM-01 gap points at the responsibility that causes it.
+    let f = Path::new("fixtures/co-managed.yaml");
+    let sarif: Value = serde_json::from_str(&stdout(f, "sarif")).unwrap();
+    let sm01 = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "service-model:SM-01")
+        .expect("SM-01 is reported");
+    assert_eq!(
+        sm01["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64(),
+        Some(line_of(f, "responsibility-review:"))
+    );
+}
+
+#[test]
+fn sarif_fingerprints_ignore_line_moves() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string("fixtures/co-managed.yaml").unwrap();
+    let moved = dir.path().join("co-managed.yaml");
+    let fingerprints = |path: &Path| -> Vec<(String, String, u64)> {
+        let sarif: Value = serde_json::from_str(&stdout(path, "sarif")).unwrap();
+        sarif["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["ruleId"].as_str().unwrap().to_owned(),
+                    r["partialFingerprints"]["gapcheck/control/v1"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                    r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                        .as_u64()
+                        .unwrap(),
+                )
+            })
+            .collect()
+    };
+    let local = dir.path().join("original.yaml");
+    std::fs::write(&local, &original).unwrap();
+    std::fs::write(&moved, format!("# a comment\n# and another\n{original}")).unwrap();
+    // Same file name in the same place: rename the shifted copy over the original.
+    let before = fingerprints(&local);
+    std::fs::rename(&moved, &local).unwrap();
+    let after = fingerprints(&local);
+    assert_eq!(before.len(), after.len());
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(b.0, a.0);
+        assert_eq!(b.1, a.1, "{}: fingerprint changed when lines moved", b.0);
+        assert_eq!(b.2 + 2, a.2, "{}: location follows the line", b.0);
+    }
+}
+
+/// Counts `<name ` and `<name>` openings in XML.
+fn count_elements(xml: &str, name: &str) -> usize {
+    xml.matches(&format!("<{name} ")).count()
+        + xml.matches(&format!("<{name}>")).count()
+        + xml.matches(&format!("<{name}/>")).count()
+}
+
+#[test]
+fn junit_has_a_suite_per_catalog_and_a_case_per_control() {
+    for f in &fixtures() {
+        let report = json_report(f);
+        let xml = stdout(f, "junit");
+        assert!(xml.starts_with("<?xml"), "{}", f.display());
+        let findings = report["findings"].as_array().unwrap();
+        let count = |pred: &dyn Fn(&Value) -> bool| findings.iter().filter(|x| pred(x)).count();
+        assert_eq!(
+            count_elements(&xml, "testsuite"),
+            report["frameworks"].as_array().unwrap().len()
+        );
+        assert_eq!(
+            count_elements(&xml, "testcase"),
+            findings.len(),
+            "{}",
+            f.display()
+        );
+        assert_eq!(
+            count_elements(&xml, "failure"),
+            count(&|x| x["failing"] == true),
+            "{}",
+            f.display()
+        );
+        assert_eq!(
+            count_elements(&xml, "skipped"),
+            count(&|x| x["failing"] == false
+                && (x["status"] == "not-applicable" || x["status"] == "waived")),
+            "{}",
+            f.display()
+        );
+    }
+    let xml = stdout(hostile(), "junit");
+    assert!(
+        !xml.contains("<script"),
+        "markup from input is escaped in XML"
+    );
+}
+
+/// A small RFC 4180 reader, enough to check the writer: records of fields.
+fn parse_csv(s: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let mut record = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\r') if chars.peek() == Some(&'\n') => {}
+            (false, '\n') => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(
+        field.is_empty() && record.is_empty(),
+        "CSV ends with a line break"
+    );
+    records
+}
+
+#[test]
+fn csv_is_the_customer_responsibility_matrix() {
+    for f in [Path::new("fixtures/co-managed.yaml"), hostile()] {
+        let report = json_report(f);
+        let rows = parse_csv(&stdout(f, "csv"));
+        let header = &rows[0];
+        assert_eq!(header[0], "catalog");
+        assert!(
+            rows.iter().all(|r| r.len() == header.len()),
+            "ragged CSV for {}",
+            f.display()
+        );
+        let evaluated: Vec<&Value> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["status"] != "not-applicable")
+            .collect();
+        assert_eq!(rows.len() - 1, evaluated.len());
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+        for (row, x) in rows[1..].iter().zip(&evaluated) {
+            assert_eq!(row[col("control")], x["control"].as_str().unwrap());
+            assert_eq!(row[col("status")], x["status"].as_str().unwrap());
+            let who = &row[col("responsibility")];
+            assert!(
+                ["internal", "provider", "shared", "nobody"].contains(&who.as_str()),
+                "{who}"
+            );
+            if x["owners"].as_array().unwrap().is_empty() && who != "internal" {
+                assert_eq!(who, "nobody");
+            }
+        }
+    }
+    // The hostile provider name survives as one field, quotes and all.
+    let rows = parse_csv(&stdout(hostile(), "csv"));
+    assert!(rows.iter().any(|r| r.iter().any(|c| {
+        c.contains("<img src=x onerror=\"document.body.append('XSS'+'RAN')\"> Internal | IT")
+    })));
+}
+
+#[test]
+fn reports_have_every_section_in_order() {
+    let md = stdout(Path::new("fixtures/defense-subcontractor.yaml"), "markdown");
+    let html = stdout(Path::new("fixtures/defense-subcontractor.yaml"), "html");
+    let sections = [
+        "Executive summary",
+        "Model fit",
+        "Responsibility matrix",
+        "Customer responsibility matrix",
+        "Remediation priorities",
+        "Findings",
+        "Controls break-fix cannot satisfy",
+        "Exceptions and attestations",
+        "Appendix: methodology",
+    ];
+    for doc in [&md, &html] {
+        let mut at = 0;
+        for s in sections {
+            let heading = if doc == &md {
+                format!("## {s}\n")
+            } else {
+                format!("\">{s}</h2>")
+            };
+            let i = doc[at..]
+                .find(&heading)
+                .unwrap_or_else(|| panic!("{s} missing or out of order"));
+            at += i;
+        }
+    }
+    // CMMC level 2 is in scope: the SPRS projection is in the summary.
+    assert!(md.contains("SPRS projection (CMMC Level 2)"));
+}
+
+#[test]
+fn remediation_priorities_rank_by_weighted_failing_controls() {
+    let f = Path::new("fixtures/break-fix-office.yaml");
+    let md = stdout(f, "markdown");
+    let section =
+        &md[md.find("## Remediation priorities").unwrap()..md.find("## Findings").unwrap()];
+    let rows: Vec<Vec<&str>> = section
+        .lines()
+        .filter(|l| {
+            l.starts_with("| ")
+                && l.split('|')
+                    .nth(1)
+                    .is_some_and(|c| c.trim().parse::<u32>().is_ok())
+        })
+        .map(|l| l.split('|').map(str::trim).collect())
+        .collect();
+    assert!(rows.len() >= 2, "{section}");
+    let scores: Vec<u32> = rows.iter().map(|r| r[7].parse().unwrap()).collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "not ranked: {scores:?}"
+    );
+    // The top capability is at fault for at least as many failing controls as any other.
+    let report = json_report(f);
+    let failing: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["failing"] == true)
+        .collect();
+    let top = rows[0][2].split(' ').next().unwrap();
+    let at_fault = failing
+        .iter()
+        .filter(|x| {
+            x["reasons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["capability"] == top)
+        })
+        .count();
+    assert!(
+        at_fault > 0,
+        "{top} is not at fault for any failing control"
+    );
+}
+
+#[test]
+fn template_dir_overrides_partials_by_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("summary.md.hbs"),
+        "## Board summary\n\nCUSTOM for {{organization.name}}: {{summary.gap}} gaps.\n{{> extra}}\n",
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("partials")).unwrap();
+    std::fs::write(
+        dir.path().join("partials/extra.md.hbs"),
+        "EXTRA {{model}}\n",
+    )
+    .unwrap();
+    let out = check(
+        hostile(),
+        &[
+            "-f",
+            "markdown",
+            "--template-dir",
+            dir.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        md.contains("CUSTOM for \\<script\\>"),
+        "override renders with the Markdown escape"
+    );
+    assert!(md.contains("EXTRA co-managed"));
+    assert!(!md.contains("## Executive summary"));
+    assert!(md.contains("## Model fit"), "other partials stay built in");
+    // The HTML report is untouched by Markdown overrides.
+    let out = check(
+        hostile(),
+        &["-f", "html", "--template-dir", dir.path().to_str().unwrap()],
+    );
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("Executive summary")
+    );
+}
+
+#[test]
+fn template_errors_exit_2_and_write_nothing() {
+    let cases = [
+        (
+            "report.html.hbs",
+            "<p>{{organisation.name}}</p>",
+            "organisation",
+        ),
+        (
+            "fit.html.hbs",
+            "{{#each fit.variables}}{{varible}}{{/each}}",
+            "varible",
+        ),
+        (
+            "report.html.hbs",
+            "{{#if passed}}unclosed",
+            "report.html.hbs",
+        ),
+    ];
+    for (file, text, needle) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(file), text).unwrap();
+        let out_dir = tempfile::tempdir().unwrap();
+        let json = out_dir.path().join("r.json");
+        let html = out_dir.path().join("r.html");
+        let out = check(
+            Path::new("fixtures/co-managed.yaml"),
+            &[
+                "--template-dir",
+                dir.path().to_str().unwrap(),
+                "-o",
+                json.to_str().unwrap(),
+                "-o",
+                html.to_str().unwrap(),
+            ],
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{file}: {err}");
+        assert!(
+            err.contains(needle),
+            "{file}: error does not name {needle}: {err}"
+        );
+        assert!(
+            !json.exists() && !html.exists(),
+            "{file}: a report was written"
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "{file}: something was printed to stdout"
+        );
+    }
+    let out = check(
+        Path::new("fixtures/co-managed.yaml"),
+        &["-f", "html", "--template-dir", "no/such/dir"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn output_extension_picks_the_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n);
+    let out = check(
+        Path::new("fixtures/managed.yaml"),
+        &[
+            "-o",
+            p("a.sarif").to_str().unwrap(),
+            "-o",
+            p("a.xml").to_str().unwrap(),
+            "-o",
+            p("a.csv").to_str().unwrap(),
+            "-o",
+            p("a.md").to_str().unwrap(),
+            "-o",
+            p("a.html").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = |n: &str| std::fs::read_to_string(p(n)).unwrap();
+    assert!(read("a.sarif").contains("\"version\": \"2.1.0\""));
+    assert!(read("a.xml").contains("<testsuites"));
+    assert!(read("a.csv").starts_with("catalog,control,"));
+    assert!(read("a.md").starts_with("# Compliance gap report: Cedar Ridge"));
+    assert!(read("a.html").starts_with("<!DOCTYPE html>"));
+    let out = check(
+        Path::new("fixtures/managed.yaml"),
+        &["-o", p("a.pdf").to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
