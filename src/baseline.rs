@@ -7,9 +7,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::decode::Keyword;
-use crate::diag::{Diagnostic, Level};
-use crate::evaluate::Status;
-use crate::report::json::{FindingInfo, SCHEMA};
+use crate::diag::{Diagnostic, Level, Pos};
+use crate::evaluate::{Evaluation, Finding, Status};
+use crate::report::json::SCHEMA;
 
 /// The part of an earlier report that a comparison needs.
 #[derive(Debug, Clone)]
@@ -57,12 +57,32 @@ impl Comparison {
     pub fn fails(&self) -> bool {
         self.regressions.iter().any(|c| c.failing)
     }
+
+    /// The change recorded for a control, and whether it is a regression.
+    pub fn change_of(&self, catalog: &str, control: &str) -> Option<(&Change, bool)> {
+        let find = |v: &[Change]| {
+            v.iter()
+                .position(|c| c.catalog == catalog && c.control == control)
+        };
+        if let Some(i) = find(&self.regressions) {
+            return Some((&self.regressions[i], true));
+        }
+        find(&self.improvements).map(|i| (&self.improvements[i], false))
+    }
+}
+
+/// Whether a run passes: with a baseline, no failing regression; without, no failing finding.
+pub fn passed(evaluation: &Evaluation, comparison: Option<&Comparison>) -> bool {
+    match comparison {
+        Some(c) => !c.fails(),
+        None => evaluation.passed(),
+    }
 }
 
 impl Baseline {
     pub fn load(path: &Path) -> Result<Baseline, Diagnostic> {
         let shown = path.display().to_string();
-        let fail = |message: String, pos: Option<crate::diag::Pos>| Diagnostic {
+        let fail = |message: String, pos: Option<Pos>| Diagnostic {
             level: Level::Error,
             file: shown.clone(),
             pos,
@@ -74,8 +94,7 @@ impl Baseline {
         };
         let text = crate::catalog::read_text(path)?;
         let old: OldReport = serde_json::from_str(&text).map_err(|e| {
-            let pos =
-                (e.line() > 0).then(|| crate::diag::Pos::new(e.line() as u32, e.column() as u32));
+            let pos = (e.line() > 0).then(|| Pos::new(e.line() as u32, e.column() as u32));
             fail(format!("not a gapcheck JSON report: {e}"), pos)
         })?;
         if old.schema != SCHEMA {
@@ -106,18 +125,19 @@ impl Baseline {
         })
     }
 
-    pub fn compare(&self, findings: &[FindingInfo]) -> Comparison {
+    pub fn compare(&self, findings: &[Finding]) -> Comparison {
         let mut regressions = Vec::new();
         let mut improvements = Vec::new();
         for f in findings {
+            let (catalog, control) = (f.catalog.id.clone(), f.control.id.clone());
             let before = self
                 .statuses
-                .get(&(f.catalog.clone(), f.control.clone()))
+                .get(&(catalog.clone(), control.clone()))
                 .copied();
             let change = Change {
-                catalog: f.catalog.clone(),
-                control: f.control.clone(),
-                title: f.title.clone(),
+                catalog,
+                control,
+                title: f.control.title.clone(),
                 before,
                 after: f.status,
                 failing: f.failing,

@@ -101,8 +101,8 @@ pub enum CatalogCommand {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The arrangement file to check
-    #[arg(required = true)]
+    /// Arrangement files, or directories of them (a portfolio)
+    #[arg(required = true, value_name = "ARRANGEMENT|DIR")]
     pub arrangements: Vec<PathBuf>,
     #[command(flatten)]
     pub catalogs: CatalogArgs,
@@ -127,6 +127,15 @@ pub struct CheckArgs {
     /// The date exceptions expire against (default: today, UTC)
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = cli_date)]
     pub today: Option<Date>,
+    /// Compare with an earlier JSON report and fail only on regressions
+    #[arg(long, value_name = "OLD.json")]
+    pub baseline: Option<PathBuf>,
+    /// Call out exceptions that expire within this many days
+    #[arg(long, value_name = "DAYS", default_value_t = evaluate::WARN_EXPIRING_DAYS, value_parser = clap::value_parser!(i32).range(0..=3650))]
+    pub warn_expiring_days: i32,
+    /// Say which files a directory scan skips
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
     /// Override Markdown/HTML templates and partials by file name (e.g. summary.md.hbs)
     #[arg(long, value_name = "DIR")]
     pub template_dir: Option<PathBuf>,
@@ -289,90 +298,319 @@ fn color_stdout() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+/// The evaluation settings shared by every arrangement of a run.
+struct Settings {
+    opts: Options,
+    now: jiff::Timestamp,
+    baseline: Option<crate::baseline::Baseline>,
+}
+
+impl Settings {
+    fn from_args(args: &CheckArgs) -> Result<Settings, Error> {
+        let now = now()?;
+        let today = args
+            .today
+            .unwrap_or_else(|| now.to_zoned(jiff::tz::TimeZone::UTC).date());
+        let policy = Policy {
+            fail_on: args.fail_on,
+            min_severity: args.min_severity,
+        };
+        let baseline = args
+            .baseline
+            .as_deref()
+            .map(crate::baseline::Baseline::load)
+            .transpose()
+            .map_err(|d| Error::Invalid(vec![d]))?;
+        let opts = Options {
+            today,
+            policy,
+            select: args.select.clone(),
+            exclude: args.exclude.clone(),
+            warn_expiring_days: args.warn_expiring_days,
+        };
+        Ok(Settings {
+            opts,
+            now,
+            baseline,
+        })
+    }
+}
+
+/// One arrangement evaluated and rendered: what portfolio and single runs both need.
+struct Checked {
+    passed: bool,
+    /// Rendered reports, in the order asked for.
+    rendered: Vec<String>,
+    row: crate::portfolio::Row,
+    report: crate::report::Report,
+}
+
+fn check_one(
+    registry: &Registry,
+    a: &Arrangement,
+    settings: &Settings,
+    formats: &[Format],
+    render_opts: &report::RenderOptions,
+) -> Result<Checked, report::RenderError> {
+    let evaluation = evaluate::evaluate(registry, a, &settings.opts);
+    let fit = crate::fit::fit(a, &evaluation);
+    let sprs = crate::sprs::project(&evaluation);
+    let comparison = settings
+        .baseline
+        .as_ref()
+        .map(|b| b.compare(&evaluation.findings));
+    let run = Run {
+        arrangement: a,
+        registry,
+        evaluation: &evaluation,
+        fit: &fit,
+        sprs: sprs.as_ref(),
+        policy: settings.opts.policy,
+        generated_at: settings.now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        today: settings.opts.today.to_string(),
+        baseline: comparison.as_ref(),
+    };
+    let rendered = formats
+        .iter()
+        .map(|f| report::render(*f, &run, render_opts))
+        .collect::<Result<Vec<_>, _>>()?;
+    let report = crate::report::Report::build(&run);
+    let c = &report.summary.counts;
+    let row = crate::portfolio::Row {
+        path: a.path.clone(),
+        organization: a.organization.name.clone(),
+        model: a.model,
+        recommended: fit.recommended,
+        model_fits: fit.fits,
+        controls: c.controls,
+        gaps: c.gap,
+        partial: c.partial,
+        failing: c.failing,
+        sprs: sprs.as_ref().map(|s| s.score),
+        passed: run.passed(),
+        reports: Vec::new(),
+    };
+    Ok(Checked {
+        passed: run.passed(),
+        rendered,
+        row,
+        report,
+    })
+}
+
+fn output_formats(outputs: &[PathBuf]) -> Result<Vec<(&PathBuf, Format)>, Error> {
+    outputs
+        .iter()
+        .map(|o| {
+            let f = Format::from_path(o).ok_or_else(|| {
+                Error::Usage(format!(
+                    "{}: cannot tell the report format from the extension; use one of {}",
+                    o.display(),
+                    Format::extensions()
+                ))
+            })?;
+            Ok((o, f))
+        })
+        .collect()
+}
+
 fn check(args: CheckArgs) -> Result<u8, Error> {
-    if args.arrangements.len() > 1 || args.arrangements[0].is_dir() {
-        return Err(Error::Usage("checking several arrangements or a directory (portfolio mode) is not implemented yet; pass one arrangement file".into()));
+    let portfolio = args.arrangements.len() > 1 || args.arrangements.iter().any(|p| p.is_dir());
+    if portfolio {
+        return check_portfolio(args);
     }
-    let mut out_formats = Vec::new();
-    for o in &args.outputs {
-        let f = Format::from_path(o).ok_or_else(|| {
-            Error::Usage(format!(
-                "{}: cannot tell the report format from the extension; use one of {}",
-                o.display(),
-                Format::extensions()
-            ))
-        })?;
-        out_formats.push((o, f));
-    }
+    let out_formats = output_formats(&args.outputs)?;
     let registry = load_registry(&args.catalogs)?;
     let path = &args.arrangements[0];
     let a = load_arrangement(path, &registry)?;
     let mut inputs = vec![path.clone()];
     inputs.extend(args.catalogs.catalogs.iter().cloned());
+    inputs.extend(args.baseline.iter().cloned());
     for (o, _) in &out_formats {
         output::refuse_inputs(o, &inputs)?;
     }
-
-    let now = now()?;
-    let today = args
-        .today
-        .unwrap_or_else(|| now.to_zoned(jiff::tz::TimeZone::UTC).date());
-    let policy = Policy {
-        fail_on: args.fail_on,
-        min_severity: args.min_severity,
-    };
-    let opts = Options {
-        today,
-        policy,
-        select: args.select,
-        exclude: args.exclude,
-    };
-    let evaluation = evaluate::evaluate(&registry, &a, &opts);
-    let fit = crate::fit::fit(&a, &evaluation);
-    let sprs = crate::sprs::project(&evaluation);
-    let run = Run {
-        arrangement: &a,
-        registry: &registry,
-        evaluation: &evaluation,
-        fit: &fit,
-        sprs: sprs.as_ref(),
-        policy,
-        generated_at: now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        today: today.to_string(),
-    };
-    // Render everything before writing anything: a failure leaves no report behind.
+    let settings = Settings::from_args(&args)?;
     let file_opts = report::RenderOptions {
         color: false,
         template_dir: args.template_dir.as_deref(),
     };
-    let rendered = out_formats
-        .iter()
-        .map(|(o, f)| Ok((*o, report::render(*f, &run, &file_opts)?)))
-        .collect::<Result<Vec<(&PathBuf, String)>, Error>>()?;
-    let stdout = report::render(
-        args.format,
-        &run,
-        &report::RenderOptions {
-            color: args.format == Format::Text && color_stdout(),
-            ..file_opts
-        },
-    )?;
-    for (o, text) in &rendered {
+    // Render everything, stdout included, before writing anything: a failure leaves no
+    // report behind.
+    let mut formats: Vec<Format> = out_formats.iter().map(|(_, f)| *f).collect();
+    formats.push(args.format);
+    let mut checked = check_one(&registry, &a, &settings, &formats, &file_opts)?;
+    if args.format == Format::Text && color_stdout() {
+        *checked.rendered.last_mut().expect("stdout format") =
+            crate::report::text::render(&checked.report, true);
+    }
+    let stdout = checked.rendered.pop().expect("stdout format");
+    for ((o, _), text) in out_formats.iter().zip(&checked.rendered) {
         output::write_atomic(o, text.as_bytes())?;
     }
     print!("{stdout}");
-    Ok(if evaluation.passed() { 0 } else { 1 })
+    Ok(if checked.passed { 0 } else { 1 })
+}
+
+/// Where `-o` sends a portfolio: a directory (one report per arrangement plus an index) or
+/// a file (the portfolio JSON, or the index as Markdown or HTML).
+fn is_output_dir(p: &std::path::Path) -> bool {
+    p.to_string_lossy().ends_with('/') || p.is_dir()
+}
+
+/// The formats written per arrangement, and for the index, with `-o DIR/`.
+const PORTFOLIO_FORMATS: [Format; 3] = [Format::Json, Format::Markdown, Format::Html];
+
+fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
+    if args.baseline.is_some() {
+        return Err(Error::Usage("--baseline compares one arrangement's report; it is not supported with several arrangements".into()));
+    }
+    let index_format = |f: Format| {
+        matches!(
+            f,
+            Format::Json | Format::Markdown | Format::Html | Format::Text
+        )
+    };
+    if !index_format(args.format) {
+        return Err(Error::Usage(format!(
+            "a portfolio prints text, json, markdown or html, not {}",
+            args.format
+        )));
+    }
+    let mut dirs = Vec::new();
+    let mut files = Vec::new();
+    for o in &args.outputs {
+        if is_output_dir(o) {
+            dirs.push(o.clone());
+        } else {
+            let f = output_formats(std::slice::from_ref(o))?[0].1;
+            if !index_format(f) || f == Format::Text {
+                return Err(Error::Usage(format!(
+                    "{}: a portfolio writes .json, .md or .html files, or a directory (`-o reports/`)",
+                    o.display()
+                )));
+            }
+            files.push((o.clone(), f));
+        }
+    }
+    let registry = load_registry(&args.catalogs)?;
+    let mut paths = Vec::new();
+    let mut diags = Vec::new();
+    for p in &args.arrangements {
+        if p.is_dir() {
+            let (found, skipped, errors) = crate::portfolio::discover(p);
+            if args.verbose {
+                for s in &skipped {
+                    eprintln!(
+                        "gapcheck: skipping {} (no top-level `gapcheck:` key: not an arrangement)",
+                        s.display()
+                    );
+                }
+            }
+            paths.extend(found);
+            diags.extend(errors);
+        } else {
+            paths.push(p.clone());
+        }
+    }
+    if paths.is_empty() {
+        return Err(Error::Usage(
+            "no arrangement files found (YAML files with a top-level `gapcheck:` key)".into(),
+        ));
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let loaded = crate::portfolio::par_map(&paths, threads, |p| {
+        let text = catalog::read_text(p).map_err(|d| vec![d])?;
+        arrangement::load(&p.display().to_string(), &text, &registry)
+    });
+    let mut arrangements = Vec::new();
+    for r in loaded {
+        match r {
+            Ok((a, warnings)) => {
+                print_warnings(&warnings);
+                arrangements.push(a);
+            }
+            Err(d) => diags.extend(d),
+        }
+    }
+    if diags.iter().any(|d| d.level == Level::Error) {
+        return Err(Error::Invalid(diags));
+    }
+    let mut inputs = paths.clone();
+    inputs.extend(args.catalogs.catalogs.iter().cloned());
+    for (o, _) in &files {
+        output::refuse_inputs(o, &inputs)?;
+    }
+    let settings = Settings::from_args(&args)?;
+    let render_opts = report::RenderOptions {
+        color: false,
+        template_dir: args.template_dir.as_deref(),
+    };
+    let per_file: &[Format] = if dirs.is_empty() {
+        &[]
+    } else {
+        &PORTFOLIO_FORMATS
+    };
+    let checked = crate::portfolio::par_map(&arrangements, threads, |a| {
+        check_one(&registry, a, &settings, per_file, &render_opts)
+    });
+    let mut results = Vec::new();
+    for c in checked {
+        results.push(c?);
+    }
+    let names = crate::portfolio::report_names(&paths);
+    for (c, name) in results.iter_mut().zip(&names) {
+        if !dirs.is_empty() {
+            c.row.reports = PORTFOLIO_FORMATS
+                .iter()
+                .map(|f| format!("{name}.{}", f.extension()))
+                .collect();
+        }
+    }
+    let index = crate::portfolio::Index::new(
+        settings.now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        results.iter().map(|c| c.row.clone()).collect(),
+    );
+    let reports: Vec<&crate::report::Report> = results.iter().map(|c| &c.report).collect();
+    let render_index = |f: Format| -> String {
+        match f {
+            Format::Json => crate::portfolio::json(&index, &reports),
+            Format::Markdown => crate::portfolio::markdown(&index),
+            Format::Html => crate::portfolio::html(&index),
+            _ => crate::portfolio::text(&index, color_stdout()),
+        }
+    };
+    // Everything is rendered above; now write, then print.
+    for dir in &dirs {
+        std::fs::create_dir_all(dir).map_err(|source| output::OutputError::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        for (c, name) in results.iter().zip(&names) {
+            for (f, text) in PORTFOLIO_FORMATS.iter().zip(&c.rendered) {
+                output::write_atomic(
+                    &dir.join(format!("{name}.{}", f.extension())),
+                    text.as_bytes(),
+                )?;
+            }
+        }
+        for f in PORTFOLIO_FORMATS {
+            output::write_atomic(
+                &dir.join(format!("index.{}", f.extension())),
+                render_index(f).as_bytes(),
+            )?;
+        }
+    }
+    for (o, f) in &files {
+        output::write_atomic(o, render_index(*f).as_bytes())?;
+    }
+    print!("{}", render_index(args.format));
+    Ok(if index.summary.failed == 0 { 0 } else { 1 })
 }
 
 fn recommend(path: &std::path::Path, catalogs: &CatalogArgs, format: Format) -> Result<u8, Error> {
     let registry = load_registry(catalogs)?;
     let a = load_arrangement(path, &registry)?;
-    let opts = Options {
-        today: now()?.to_zoned(jiff::tz::TimeZone::UTC).date(),
-        policy: Policy::default(),
-        select: None,
-        exclude: None,
-    };
+    let opts = Options::new(now()?.to_zoned(jiff::tz::TimeZone::UTC).date());
     let evaluation = evaluate::evaluate(&registry, &a, &opts);
     let fit = crate::fit::fit(&a, &evaluation);
     match format {

@@ -135,6 +135,22 @@ pub struct Options {
     pub policy: Policy,
     pub select: Option<Regex>,
     pub exclude: Option<Regex>,
+    /// Exceptions expiring within this many days are called out (`--warn-expiring-days`).
+    pub warn_expiring_days: i32,
+}
+
+impl Options {
+    /// Default settings for evaluating on `today`: the default policy, every control, the
+    /// default expiry warning window.
+    pub fn new(today: Date) -> Self {
+        Options {
+            today,
+            policy: Policy::default(),
+            select: None,
+            exclude: None,
+            warn_expiring_days: WARN_EXPIRING_DAYS,
+        }
+    }
 }
 
 /// A live or expired exception as it applied to one control.
@@ -246,7 +262,7 @@ pub fn evaluate<'r>(registry: &'r Registry, a: &Arrangement, opts: &Options) -> 
             findings.push(f);
         }
     }
-    let remarks = remarks(a, opts.today, &used_exceptions, &used_attestations);
+    let remarks = remarks(a, opts, &used_exceptions, &used_attestations);
     Evaluation {
         scopes,
         findings,
@@ -600,15 +616,16 @@ fn apply_exceptions(
     }
 }
 
-/// Exceptions expiring within this many days are called out.
+/// The default of `--warn-expiring-days`.
 pub const WARN_EXPIRING_DAYS: i32 = 30;
 
 fn remarks(
     a: &Arrangement,
-    today: Date,
+    opts: &Options,
     used_exceptions: &[bool],
     used_attestations: &[bool],
 ) -> Vec<Remark> {
+    let today = opts.today;
     let mut out = Vec::new();
     for (e, used) in a.exceptions.iter().zip(used_exceptions) {
         if !used {
@@ -625,7 +642,7 @@ fn remarks(
                 message: format!("exception for {} expired on {}", e.target, e.expires),
             });
         } else if let Ok(days) = today.until(e.expires).map(|s| s.get_days())
-            && days <= WARN_EXPIRING_DAYS
+            && days <= opts.warn_expiring_days
         {
             out.push(Remark {
                 code: "exception-expiring",

@@ -121,6 +121,7 @@ pub struct Row {
     pub reports: Vec<String>,
 }
 
+/// Totals over the portfolio.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub arrangements: usize,
@@ -129,21 +130,259 @@ pub struct Summary {
     pub gaps: usize,
     pub failing: usize,
     pub misfits: usize,
+}
+
+/// The portfolio index: one row per arrangement and the totals.
+#[derive(Debug, Clone, Serialize)]
+pub struct Index {
+    pub generated_at: String,
+    pub summary: Summary,
     pub rows: Vec<Row>,
 }
 
-impl Summary {
-    pub fn new(rows: Vec<Row>) -> Summary {
-        Summary {
+impl Index {
+    pub fn new(generated_at: String, rows: Vec<Row>) -> Index {
+        let summary = Summary {
             arrangements: rows.len(),
             passed: rows.iter().filter(|r| r.passed).count(),
             failed: rows.iter().filter(|r| !r.passed).count(),
             gaps: rows.iter().map(|r| r.gaps).sum(),
             failing: rows.iter().map(|r| r.failing).sum(),
             misfits: rows.iter().filter(|r| !r.model_fits).count(),
+        };
+        Index {
+            generated_at,
+            summary,
             rows,
         }
     }
+}
+
+pub const SCHEMA: &str = "gapcheck/portfolio/v1";
+
+/// File names (without extension) for each arrangement's reports under `-o DIR/`: the file
+/// stem, made unique with the parent directories when two arrangements share a stem.
+pub fn report_names(paths: &[PathBuf]) -> Vec<String> {
+    let stem = |p: &PathBuf| {
+        p.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "arrangement".into())
+    };
+    let safe = |s: String| {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect::<String>()
+    };
+    paths
+        .iter()
+        .map(|p| {
+            let clash = paths.iter().filter(|q| stem(q) == stem(p)).count() > 1;
+            if clash {
+                let parts: Vec<String> = p
+                    .with_extension("")
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .filter(|c| c != "." && c != "..")
+                    .collect();
+                safe(parts.join("__"))
+            } else {
+                safe(stem(p))
+            }
+        })
+        .collect()
+}
+
+/// The portfolio JSON: every full report and the index.
+pub fn json(index: &Index, reports: &[&crate::report::Report]) -> String {
+    #[derive(Serialize)]
+    struct Portfolio<'a> {
+        schema: &'static str,
+        generated_at: &'a str,
+        reports: &'a [&'a crate::report::Report],
+        summary: &'a Summary,
+        index: &'a [Row],
+    }
+    let p = Portfolio {
+        schema: SCHEMA,
+        generated_at: &index.generated_at,
+        reports,
+        summary: &index.summary,
+        index: &index.rows,
+    };
+    let mut s = serde_json::to_string_pretty(&p).expect("portfolio serializes");
+    s.push('\n');
+    s
+}
+
+fn sprs_cell(r: &Row) -> String {
+    r.sprs.map_or("—".to_owned(), |s| s.to_string())
+}
+
+fn fit_cell(r: &Row) -> String {
+    if r.model_fits {
+        "fits".to_owned()
+    } else {
+        format!("misfit (best: {})", r.recommended)
+    }
+}
+
+/// The terminal table of a portfolio run.
+pub fn text(index: &Index, color: bool) -> String {
+    use std::fmt::Write;
+    let clean = crate::report::text::clean;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<6} {:<34} {:<11} {:<26} {:>5} {:>8} {:>6}  ARRANGEMENT",
+        "RESULT", "ORGANIZATION", "MODEL", "MODEL FIT", "GAPS", "FAILING", "SPRS"
+    );
+    for r in &index.rows {
+        let mark = match (r.passed, color) {
+            (true, true) => "\x1b[32;1mpass\x1b[0m  ".to_owned(),
+            (false, true) => "\x1b[31;1mFAIL\x1b[0m  ".to_owned(),
+            (true, false) => "pass  ".to_owned(),
+            (false, false) => "FAIL  ".to_owned(),
+        };
+        let org: String = clean(&r.organization).chars().take(34).collect();
+        let _ = writeln!(
+            out,
+            "{mark} {org:<34} {:<11} {:<26} {:>5} {:>8} {:>6}  {}",
+            r.model.to_string(),
+            fit_cell(r),
+            r.gaps,
+            r.failing,
+            sprs_cell(r),
+            clean(&r.path)
+        );
+    }
+    let s = &index.summary;
+    let _ = writeln!(
+        out,
+        "\n{} arrangements: {} pass, {} fail; {} gaps, {} failing findings; {} model misfits",
+        s.arrangements, s.passed, s.failed, s.gaps, s.failing, s.misfits
+    );
+    out
+}
+
+/// The Markdown index; user strings are escaped for Markdown tables.
+pub fn markdown(index: &Index) -> String {
+    use std::fmt::Write;
+    let e = crate::report::markdown::escape;
+    let mut out = String::new();
+    let s = &index.summary;
+    let _ = writeln!(out, "# gapcheck portfolio\n");
+    let _ = writeln!(
+        out,
+        "Generated {} by gapcheck {}. {} arrangements: {} pass, {} fail; {} gaps; {} model misfits.\n",
+        index.generated_at,
+        env!("CARGO_PKG_VERSION"),
+        s.arrangements,
+        s.passed,
+        s.failed,
+        s.gaps,
+        s.misfits
+    );
+    let _ = writeln!(
+        out,
+        "| Organization | Model | Model fit | Controls | Gaps | Partial | Failing | SPRS | Result | Reports |"
+    );
+    let _ = writeln!(out, "|---|---|---|--:|--:|--:|--:|--:|---|---|");
+    for r in &index.rows {
+        let links: Vec<String> = r
+            .reports
+            .iter()
+            .map(|f| {
+                format!(
+                    "[{}]({})",
+                    e(f.rsplit('.').next().unwrap_or(f)),
+                    f.replace(' ', "%20")
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            e(&r.organization),
+            r.model,
+            e(&fit_cell(r)),
+            r.controls,
+            r.gaps,
+            r.partial,
+            r.failing,
+            sprs_cell(r),
+            if r.passed { "pass" } else { "**FAIL**" },
+            if links.is_empty() {
+                e(&r.path)
+            } else {
+                links.join(" ")
+            }
+        );
+    }
+    out
+}
+
+/// The HTML index: one self-contained page, user strings HTML-escaped.
+pub fn html(index: &Index) -> String {
+    use std::fmt::Write;
+    let e = crate::report::html::escape;
+    let s = &index.summary;
+    let mut rows = String::new();
+    for r in &index.rows {
+        let links: Vec<String> = r
+            .reports
+            .iter()
+            .map(|f| {
+                format!(
+                    "<a href=\"{}\">{}</a>",
+                    e(f),
+                    e(f.rsplit('.').next().unwrap_or(f))
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            rows,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
+            e(&r.organization),
+            r.model,
+            e(&fit_cell(r)),
+            r.controls,
+            r.gaps,
+            r.partial,
+            r.failing,
+            sprs_cell(r),
+            if r.passed { "pass" } else { "fail" },
+            if r.passed { "pass" } else { "FAIL" },
+            if links.is_empty() {
+                e(&r.path)
+            } else {
+                links.join(" ")
+            }
+        );
+    }
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n<title>gapcheck portfolio</title>\n\
+         <style>\nbody {{ font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem; color: #1b1f24; }}\n\
+         table {{ border-collapse: collapse; width: 100%; }} th, td {{ border: 1px solid #c9ced6; padding: .3rem .5rem; text-align: left; vertical-align: top; }}\n\
+         thead {{ display: table-header-group; }} th {{ background: #eef1f5; }} td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}\n\
+         td.fail {{ color: #fff; background: #b42318; font-weight: 600; }} td.pass {{ color: #067647; font-weight: 600; }}\n\
+         @media print {{ body {{ margin: 0; max-width: none; font-size: 10pt; }} a {{ color: inherit; }} tr {{ break-inside: avoid; }} }}\n</style>\n</head>\n<body>\n\
+         <h1>gapcheck portfolio</h1>\n<p>Generated {} by gapcheck {}. {} arrangements: {} pass, {} fail; {} gaps; {} model misfits.</p>\n\
+         <table>\n<thead><tr><th scope=\"col\">Organization</th><th scope=\"col\">Model</th><th scope=\"col\">Model fit</th><th scope=\"col\">Controls</th><th scope=\"col\">Gaps</th><th scope=\"col\">Partial</th><th scope=\"col\">Failing</th><th scope=\"col\">SPRS</th><th scope=\"col\">Result</th><th scope=\"col\">Reports</th></tr></thead>\n<tbody>\n{rows}</tbody>\n</table>\n</body>\n</html>\n",
+        e(&index.generated_at),
+        env!("CARGO_PKG_VERSION"),
+        s.arrangements,
+        s.passed,
+        s.failed,
+        s.gaps,
+        s.misfits,
+    )
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use gapcheck::arrangement::{self, Arrangement};
 use gapcheck::capability::CapabilityKind;
 use gapcheck::catalog::{Catalog, Control, Prop, Registry};
-use gapcheck::evaluate::{self, Evaluation, Options, Policy, ReasonCode, Status};
+use gapcheck::evaluate::{self, Evaluation, Options, ReasonCode, Status};
 use gapcheck::sprs;
 
 fn crate_path(rel: &str) -> PathBuf {
@@ -611,10 +611,8 @@ const TODAY: &str = "2026-11-26";
 
 fn options(select: Option<&str>) -> Options {
     Options {
-        today: TODAY.parse().expect("valid date"),
-        policy: Policy::default(),
         select: select.map(|s| regex::Regex::new(s).expect("valid regex")),
-        exclude: None,
+        ..Options::new(TODAY.parse().expect("valid date"))
     }
 }
 

@@ -51,6 +51,8 @@ pub struct Context {
     pub exceptions: ExceptionBuckets,
     pub attestations: Vec<AttestationCtx>,
     pub remarks: Vec<RemarkCtx>,
+    /// Regressions and improvements since `--baseline`, when one was given.
+    pub baseline: Option<crate::baseline::Comparison>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -474,6 +476,7 @@ impl Context {
                     message: r.message.clone(),
                 })
                 .collect(),
+            baseline: report.baseline.clone(),
         }
     }
 }

@@ -26,6 +26,9 @@ pub struct Report {
     pub frameworks: Vec<FrameworkSummary>,
     pub findings: Vec<FindingInfo>,
     pub remarks: Vec<Remark>,
+    /// Regressions and improvements since `--baseline`; absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::Comparison>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -236,12 +239,13 @@ impl Report {
             model_fit: run.fit.clone(),
             summary: Summary {
                 sprs: run.sprs.cloned(),
-                passed: summary.failing == 0,
+                passed: run.passed(),
                 counts: summary,
             },
             frameworks,
             findings,
             remarks: e.remarks.clone(),
+            baseline: run.baseline.cloned(),
         }
     }
 

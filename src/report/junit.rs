@@ -16,14 +16,23 @@ fn reasons(f: &Finding) -> String {
         .join("\n")
 }
 
-fn case(f: &Finding, profile: Option<&str>) -> TestCase {
+fn case(
+    f: &Finding,
+    profile: Option<&str>,
+    baseline: Option<&crate::baseline::Comparison>,
+) -> TestCase {
     let status = if f.failing {
         let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
         let first = f
             .reasons
             .first()
             .map_or_else(|| f.status.to_string(), |r| r.message.clone());
-        s.set_message(format!("{}: {first}", f.status));
+        let since = match baseline.and_then(|b| b.change_of(&f.catalog.id, &f.control.id)) {
+            Some((_, true)) => "[regression since baseline] ",
+            None if baseline.is_some() => "[unchanged since baseline] ",
+            _ => "",
+        };
+        s.set_message(format!("{since}{}: {first}", f.status));
         s.set_type(f.status.to_string());
         let mut detail = reasons(f);
         detail.push_str(&format!(
@@ -81,7 +90,7 @@ pub fn render(run: &Run) -> Result<String, RenderError> {
                 .findings
                 .iter()
                 .filter(|f| f.catalog.id == scope.catalog.id)
-                .map(|f| case(f, scope.profile.as_deref())),
+                .map(|f| case(f, scope.profile.as_deref(), run.baseline)),
         );
         report.add_test_suite(suite);
     }

@@ -54,6 +54,19 @@ impl Format {
         }
     }
 
+    /// The file extension this format is written with.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Text => "txt",
+            Format::Json => "json",
+            Format::Markdown => "md",
+            Format::Html => "html",
+            Format::Sarif => "sarif",
+            Format::Junit => "xml",
+            Format::Csv => "csv",
+        }
+    }
+
     pub fn extensions() -> &'static str {
         ".json, .txt, .md, .html, .sarif, .xml (JUnit), .csv (customer responsibility matrix)"
     }
@@ -70,6 +83,15 @@ pub struct Run<'a> {
     /// RFC 3339 UTC time stamp (from SOURCE_DATE_EPOCH when set).
     pub generated_at: String,
     pub today: String,
+    /// The comparison with `--baseline`, when one was given.
+    pub baseline: Option<&'a crate::baseline::Comparison>,
+}
+
+impl Run<'_> {
+    /// Whether the run passes its policy (with a baseline: no failing regression).
+    pub fn passed(&self) -> bool {
+        crate::baseline::passed(self.evaluation, self.baseline)
+    }
 }
 
 /// How to render, beyond the run itself.

@@ -146,7 +146,7 @@ fn result(run: &ReportRun, f: &Finding, rule_index: usize) -> SarifResult {
     );
     props.insert("reasons".to_owned(), serde_json::Value::from(codes));
     props.insert("failing".to_owned(), serde_json::Value::from(f.failing));
-    SarifResult::builder()
+    let mut result = SarifResult::builder()
         .rule_id(f.reference().to_string())
         .rule_index(rule_index as i64)
         .level(level(f))
@@ -154,7 +154,17 @@ fn result(run: &ReportRun, f: &Finding, rule_index: usize) -> SarifResult {
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
         .properties(PropertyBag::builder().additional_properties(props).build())
-        .build()
+        .build();
+    // With --baseline, SARIF's own baselineState says what is new (code scanning shows it).
+    if let Some(b) = run.baseline {
+        let state = match b.change_of(&f.catalog.id, &f.control.id) {
+            Some((c, true)) if c.before.is_none() => "new",
+            Some(_) => "updated",
+            None => "unchanged",
+        };
+        result.baseline_state = Some(serde_json::Value::from(state));
+    }
+    result
 }
 
 pub fn render(run: &ReportRun) -> String {

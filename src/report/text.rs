@@ -151,6 +151,31 @@ pub fn render(r: &Report, color: bool) -> String {
         }
     }
 
+    if let Some(b) = &r.baseline {
+        let _ = writeln!(
+            out,
+            "\n{} {}, {} (only failing regressions fail the run)",
+            p.bold(&format!("Since baseline {}:", clean(&b.baseline))),
+            plural(b.regressions.len(), "regression", "regressions"),
+            plural(b.improvements.len(), "improvement", "improvements")
+        );
+        for c in b.regressions.iter().chain(&b.improvements) {
+            let before = c.before.map_or("(new)".to_owned(), |s| s.to_string());
+            let mark = if c.failing {
+                p.red("failing")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "  {}:{}  {before} -> {}  {mark}",
+                c.catalog,
+                clean(&c.control),
+                c.after
+            );
+        }
+    }
+
     if !r.remarks.is_empty() {
         let _ = writeln!(out, "\n{}", p.bold("Notes:"));
         for rm in &r.remarks {
@@ -177,20 +202,33 @@ pub fn render(r: &Report, color: bool) -> String {
         "--fail-on {} --min-severity {}",
         r.policy.fail_on, r.policy.min_severity
     );
-    if r.summary.passed {
-        let _ = writeln!(
-            out,
+    let failing = plural(r.summary.counts.failing, "finding fails", "findings fail");
+    let verdict = match (&r.baseline, r.summary.passed) {
+        (None, true) => format!(
             "{} no findings fail the policy ({policy})",
             p.green("PASS:")
-        );
-    } else {
-        let _ = writeln!(
-            out,
-            "{} {} the policy ({policy}); exit code 1",
+        ),
+        (None, false) => format!(
+            "{} {failing} the policy ({policy}); exit code 1",
+            p.red("FAIL:")
+        ),
+        (Some(b), true) => format!(
+            "{} no failing regressions since {}; {failing} the policy as before ({policy})",
+            p.green("PASS:"),
+            clean(&b.baseline)
+        ),
+        (Some(b), false) => format!(
+            "{} {} since {} fail the policy ({policy}); exit code 1",
             p.red("FAIL:"),
-            plural(r.summary.counts.failing, "finding fails", "findings fail")
-        );
-    }
+            plural(
+                b.regressions.iter().filter(|c| c.failing).count(),
+                "regression",
+                "regressions"
+            ),
+            clean(&b.baseline)
+        ),
+    };
+    let _ = writeln!(out, "{verdict}");
     out
 }
 
