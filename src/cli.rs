@@ -808,7 +808,9 @@ pub fn init_template(
         rows.push_str(&format!("  {}: {{owner: {owner}}}\n", cap.id));
     }
     Ok(format!(
-        "# gapcheck arrangement: how this organization's IT support is arranged.\n\
+        "# yaml-language-server: $schema=arrangement.schema.json\n\
+         # (write that file with: gapcheck schema arrangement > arrangement.schema.json)\n\
+         # gapcheck arrangement: how this organization's IT support is arranged.\n\
          # Edit every value, then run: gapcheck check <this file>\n\
          gapcheck: 1\n\
          organization:\n  name: Example Organization\n  employees: 25\n  budget: {budget}\n  after_hours_required: false\n  scalability: moderate\n\

@@ -565,6 +565,11 @@ fn init_writes_an_arrangement_that_loads() {
             "nist-800-53-conmon:moderate",
         ]);
         assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(
+            out.stdout.starts_with("# yaml-language-server: $schema="),
+            "{}",
+            out.stdout
+        );
         let path = dir.path().join(format!("{model}.yaml"));
         std::fs::write(&path, &out.stdout).unwrap();
         let check = run(&["check", path.to_str().unwrap(), "--today", TODAY]);
