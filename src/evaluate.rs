@@ -521,22 +521,35 @@ fn owner_problem(
 fn strength_problems(l: &Leaf, resp: &Responsibility, capable: &[&Provider]) -> Vec<Reason> {
     let cap = l.capability.as_str();
     let mut out = Vec::new();
+    // One rule for every scale; a missing declaration fails like a weak one.
+    let mut compare = |code,
+                       noun: &str,
+                       verb: &str,
+                       need: String,
+                       have: Option<String>,
+                       met: bool,
+                       stronger: &str| {
+        let message = match have {
+            _ if met => return,
+            Some(have) => format!("`{cap}` {verb} {have}; this control needs {need}{stronger}"),
+            None => {
+                format!("no {noun} is declared for `{cap}`; this control needs {need}{stronger}")
+            }
+        };
+        out.push(Reason::new(code, Some(cap), message));
+    };
     if let Some(need) = l.cadence {
-        match resp.cadence {
-            Some(have) if have.meets(need) => {}
-            Some(have) => out.push(Reason::new(
-                ReasonCode::Cadence,
-                Some(cap),
-                format!("`{cap}` is done {have}; this control needs {need} or more often"),
-            )),
-            None => out.push(Reason::new(
-                ReasonCode::Cadence,
-                Some(cap),
-                format!(
-                    "no cadence is declared for `{cap}`; this control needs {need} or more often"
-                ),
-            )),
-        }
+        let met = resp.cadence.is_some_and(|have| have.meets(need));
+        let have = resp.cadence.map(|c| c.to_string());
+        compare(
+            ReasonCode::Cadence,
+            "cadence",
+            "is done",
+            need.to_string(),
+            have,
+            met,
+            " or more often",
+        );
     }
     if let Some(need) = l.coverage {
         // Coverage not stated on the row is the best the capable owners declare.
@@ -544,30 +557,28 @@ fn strength_problems(l: &Leaf, resp: &Responsibility, capable: &[&Provider]) -> 
             .coverage
             .or_else(|| capable.iter().filter_map(|p| p.coverage).max())
             .unwrap_or(Coverage::None);
-        if !have.meets(need) {
-            out.push(Reason::new(
-                ReasonCode::Coverage,
-                Some(cap),
-                format!("`{cap}` is covered {have}; this control needs {need}"),
-            ));
-        }
+        compare(
+            ReasonCode::Coverage,
+            "coverage",
+            "is covered",
+            need.to_string(),
+            Some(have.to_string()),
+            have.meets(need),
+            "",
+        );
     }
     if let Some(need) = l.response {
-        match resp.response {
-            Some(have) if have.meets(need) => {}
-            Some(have) => out.push(Reason::new(
-                ReasonCode::Response,
-                Some(cap),
-                format!("`{cap}` response time is {have}; this control needs {need} or faster"),
-            )),
-            None => out.push(Reason::new(
-                ReasonCode::Response,
-                Some(cap),
-                format!(
-                    "no response time is declared for `{cap}`; this control needs {need} or faster"
-                ),
-            )),
-        }
+        let met = resp.response.is_some_and(|have| have.meets(need));
+        let have = resp.response.map(|d| d.to_string());
+        compare(
+            ReasonCode::Response,
+            "response time",
+            "response time is",
+            need.to_string(),
+            have,
+            met,
+            " or faster",
+        );
     }
     out
 }

@@ -270,16 +270,39 @@ pub fn text(index: &Index, color: bool) -> String {
     out
 }
 
-/// The Markdown index; user strings are escaped for Markdown tables.
-pub fn markdown(index: &Index) -> String {
-    use std::fmt::Write;
-    let e = crate::report::markdown::escape;
-    let mut out = String::new();
+/// The index columns, shared by the Markdown and HTML renderings.
+const COLUMNS: [&str; 10] = [
+    "Organization",
+    "Model",
+    "Model fit",
+    "Controls",
+    "Gaps",
+    "Partial",
+    "Failing",
+    "SPRS",
+    "Result",
+    "Reports",
+];
+
+/// One row's cells as plain text, before escaping (the reports cell is built per format).
+fn cells(r: &Row) -> [String; 9] {
+    [
+        r.organization.clone(),
+        r.model.to_string(),
+        fit_cell(r),
+        r.controls.to_string(),
+        r.gaps.to_string(),
+        r.partial.to_string(),
+        r.failing.to_string(),
+        sprs_cell(r),
+        if r.passed { "pass" } else { "FAIL" }.to_owned(),
+    ]
+}
+
+fn headline(index: &Index) -> String {
     let s = &index.summary;
-    let _ = writeln!(out, "# gapcheck portfolio\n");
-    let _ = writeln!(
-        out,
-        "Generated {} by gapcheck {}. {} arrangements: {} pass, {} fail; {} gaps; {} model misfits.\n",
+    format!(
+        "Generated {} by gapcheck {}. {} arrangements: {} pass, {} fail; {} gaps; {} model misfits.",
         index.generated_at,
         env!("CARGO_PKG_VERSION"),
         s.arrangements,
@@ -287,84 +310,74 @@ pub fn markdown(index: &Index) -> String {
         s.failed,
         s.gaps,
         s.misfits
+    )
+}
+
+/// The Markdown index; user strings are escaped for Markdown tables.
+pub fn markdown(index: &Index) -> String {
+    let e = crate::report::markdown::escape;
+    let mut out = format!(
+        "# gapcheck portfolio\n\n{}\n\n| {} |\n|---|---|---|--:|--:|--:|--:|--:|---|---|\n",
+        e(&headline(index)),
+        COLUMNS.join(" | ")
     );
-    let _ = writeln!(
-        out,
-        "| Organization | Model | Model fit | Controls | Gaps | Partial | Failing | SPRS | Result | Reports |"
-    );
-    let _ = writeln!(out, "|---|---|---|--:|--:|--:|--:|--:|---|---|");
     for r in &index.rows {
         let links: Vec<String> = r
             .reports
             .iter()
-            .map(|f| {
-                format!(
-                    "[{}]({})",
-                    e(f.rsplit('.').next().unwrap_or(f)),
-                    f.replace(' ', "%20")
-                )
-            })
+            .map(|f| format!("[{}]({})", e(extension(f)), f.replace(' ', "%20")))
             .collect();
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            e(&r.organization),
-            r.model,
-            e(&fit_cell(r)),
-            r.controls,
-            r.gaps,
-            r.partial,
-            r.failing,
-            sprs_cell(r),
-            if r.passed { "pass" } else { "**FAIL**" },
-            if links.is_empty() {
-                e(&r.path)
-            } else {
-                links.join(" ")
-            }
-        );
+        let mut row: Vec<String> = cells(r).iter().map(|c| e(c)).collect();
+        if !r.passed {
+            row[8] = format!("**{}**", row[8]);
+        }
+        row.push(if links.is_empty() {
+            e(&r.path)
+        } else {
+            links.join(" ")
+        });
+        out.push_str(&format!("| {} |\n", row.join(" | ")));
     }
     out
 }
 
+fn extension(file: &str) -> &str {
+    file.rsplit('.').next().unwrap_or(file)
+}
+
 /// The HTML index: one self-contained page, user strings HTML-escaped.
 pub fn html(index: &Index) -> String {
-    use std::fmt::Write;
     let e = crate::report::html::escape;
-    let s = &index.summary;
     let mut rows = String::new();
     for r in &index.rows {
         let links: Vec<String> = r
             .reports
             .iter()
-            .map(|f| {
-                format!(
-                    "<a href=\"{}\">{}</a>",
-                    e(f),
-                    e(f.rsplit('.').next().unwrap_or(f))
-                )
-            })
+            .map(|f| format!("<a href=\"{}\">{}</a>", e(f), e(extension(f))))
             .collect();
-        let _ = writeln!(
-            rows,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
-            e(&r.organization),
-            r.model,
-            e(&fit_cell(r)),
-            r.controls,
-            r.gaps,
-            r.partial,
-            r.failing,
-            sprs_cell(r),
-            if r.passed { "pass" } else { "fail" },
-            if r.passed { "pass" } else { "FAIL" },
+        rows.push_str("<tr>");
+        for (i, c) in cells(r).iter().enumerate() {
+            let class = match i {
+                3..=7 => " class=\"num\"",
+                8 if r.passed => " class=\"pass\"",
+                8 => " class=\"fail\"",
+                _ => "",
+            };
+            rows.push_str(&format!("<td{class}>{}</td>", e(c)));
+        }
+        rows.push_str(&format!(
+            "<td>{}</td></tr>\n",
             if links.is_empty() {
                 e(&r.path)
             } else {
                 links.join(" ")
             }
-        );
+        ));
     }
+    let head: String = COLUMNS
+        .iter()
+        .map(|c| format!("<th scope=\"col\">{c}</th>"))
+        .collect();
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n<title>gapcheck portfolio</title>\n\
@@ -373,15 +386,8 @@ pub fn html(index: &Index) -> String {
          thead {{ display: table-header-group; }} th {{ background: #eef1f5; }} td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}\n\
          td.fail {{ color: #fff; background: #b42318; font-weight: 600; }} td.pass {{ color: #067647; font-weight: 600; }}\n\
          @media print {{ body {{ margin: 0; max-width: none; font-size: 10pt; }} a {{ color: inherit; }} tr {{ break-inside: avoid; }} }}\n</style>\n</head>\n<body>\n\
-         <h1>gapcheck portfolio</h1>\n<p>Generated {} by gapcheck {}. {} arrangements: {} pass, {} fail; {} gaps; {} model misfits.</p>\n\
-         <table>\n<thead><tr><th scope=\"col\">Organization</th><th scope=\"col\">Model</th><th scope=\"col\">Model fit</th><th scope=\"col\">Controls</th><th scope=\"col\">Gaps</th><th scope=\"col\">Partial</th><th scope=\"col\">Failing</th><th scope=\"col\">SPRS</th><th scope=\"col\">Result</th><th scope=\"col\">Reports</th></tr></thead>\n<tbody>\n{rows}</tbody>\n</table>\n</body>\n</html>\n",
-        e(&index.generated_at),
-        env!("CARGO_PKG_VERSION"),
-        s.arrangements,
-        s.passed,
-        s.failed,
-        s.gaps,
-        s.misfits,
+         <h1>gapcheck portfolio</h1>\n<p>{}</p>\n<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>\n</body>\n</html>\n",
+        e(&headline(index)),
     )
 }
 

@@ -373,3 +373,44 @@ fn collect(v: &serde_json::Value, key: &str, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+#[test]
+fn portfolio_index_escapes_hostile_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let clients = dir.path().join("clients");
+    std::fs::create_dir(&clients).unwrap();
+    std::fs::copy("fixtures/hostile.yaml", clients.join("hostile.yaml")).unwrap();
+    std::fs::copy("fixtures/managed.yaml", clients.join("managed.yaml")).unwrap();
+    let html = run(&[
+        "check",
+        clients.to_str().unwrap(),
+        "--today",
+        TODAY,
+        "-f",
+        "html",
+    ]);
+    assert!(html.code == 0 || html.code == 1, "{}", html.stderr);
+    assert!(
+        !html.stdout.to_lowercase().contains("<script"),
+        "{}",
+        html.stdout
+    );
+    assert!(!html.stdout.contains("<img"), "{}", html.stdout);
+    let md = run(&[
+        "check",
+        clients.to_str().unwrap(),
+        "--today",
+        TODAY,
+        "-f",
+        "markdown",
+    ]);
+    // Every table row keeps its 10 cells: no `|` in a name splits a cell.
+    for line in md
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| Organization"))
+    {
+        let cells = line.split(" | ").count();
+        assert_eq!(cells, 10, "{line}");
+    }
+}
