@@ -204,18 +204,18 @@ pub fn fit(a: &Arrangement, evaluation: &Evaluation) -> Fit {
     let fits = declared_score.is_some_and(|s| s.ruled_out.is_none() && s.score == best);
     let summary = if fits {
         format!(
-            "the declared model `{}` fits ({} of 6 variables)",
+            "the declared model, {}, fits ({} of 6 variables)",
             a.model,
             declared_score.map_or(0, |s| s.score)
         )
     } else if let Some(why) = declared_score.and_then(|s| s.ruled_out.clone()) {
         format!(
-            "the declared model `{}` does not fit: {why}; `{recommended}` fits best ({best} of 6 variables)",
+            "the declared model, {}, does not fit: {why}; {recommended} fits best ({best} of 6 variables)",
             a.model
         )
     } else {
         format!(
-            "the declared model `{}` matches {} of 6 variables; `{recommended}` fits better ({best} of 6)",
+            "the declared model, {}, matches {} of 6 variables; {recommended} fits better ({best} of 6)",
             a.model,
             declared_score.map_or(0, |s| s.score)
         )
