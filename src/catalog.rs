@@ -241,6 +241,29 @@ impl Registry {
         }
     }
 
+    /// Like [`Registry::load`] with one more catalog given as text rather than a path, so a
+    /// generated catalog (an OSCAL import) is validated before it is written anywhere.
+    pub fn load_text(builtin: bool, path: &str, text: &str) -> Result<Registry, LoadErrors> {
+        let vocabulary = Vocabulary::builtin();
+        let mut diags = Vec::new();
+        let mut files = Vec::new();
+        if builtin {
+            for (p, t) in BUILTIN_CATALOGS {
+                files.extend(read_file(p, t, true, &vocabulary, &mut diags));
+            }
+        }
+        files.extend(read_file(path, text, false, &vocabulary, &mut diags));
+        let registry = merge(vocabulary, files, &mut diags);
+        if diags.iter().any(|d| d.level == crate::diag::Level::Error) {
+            Err(LoadErrors(diags))
+        } else {
+            Ok(Registry {
+                warnings: diags,
+                ..registry
+            })
+        }
+    }
+
     pub fn get(&self, id: &str) -> Option<&Catalog> {
         self.catalogs.get(id)
     }
@@ -287,16 +310,39 @@ pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
             "split the file, or check that this is the file you meant",
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| {
-        fail(
-            format!("cannot read file: {e}"),
-            "check the path and its permissions",
-        )
-    })?;
+    // The size in the metadata is only a hint: pipes and devices such as /dev/zero report 0,
+    // and a file can grow while it is read. The read itself stops one byte past the limit.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            use std::io::Read;
+            f.take(yaml::MAX_FILE_BYTES + 1).read_to_end(&mut bytes)
+        })
+        .map_err(|e| {
+            fail(
+                format!("cannot read file: {e}"),
+                "check the path and its permissions",
+            )
+        })?;
+    if bytes.len() as u64 > yaml::MAX_FILE_BYTES {
+        return Err(fail(
+            format!(
+                "file is larger than {} bytes, the most gapcheck reads",
+                yaml::MAX_FILE_BYTES
+            ),
+            "split the file, or check that this is the file you meant",
+        ));
+    }
     String::from_utf8(bytes).map_err(|e| {
         let before = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = before.iter().filter(|b| **b == b'\n').count() as u32 + 1;
-        let column = before.iter().rev().take_while(|b| **b != b'\n').count() as u32 + 1;
+        // Columns count characters, as in every other message; `before` is valid UTF-8.
+        let line_start = before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        let column =
+            std::str::from_utf8(&before[line_start..]).map_or(0, |s| s.chars().count()) as u32 + 1;
         let mut d = fail("file is not valid UTF-8".into(), "save the file as UTF-8");
         d.pos = Some(Pos::new(line, column));
         d
@@ -304,17 +350,33 @@ pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
 }
 
 /// The catalog files under `path`: the file itself, or every `*.yaml`/`*.yml` below a
-/// directory, sorted, without following symlinks (so a link loop cannot hang the walk).
+/// directory, sorted. Links inside a directory are not followed (a loop cannot hang the
+/// walk, and a catalog cannot be pulled in from elsewhere unseen); each is an error naming
+/// it, so nothing is skipped silently. A link named directly with `-c` is followed.
 fn discover(path: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     if !path.is_dir() {
         return vec![path.to_path_buf()];
     }
+    let error = |file: String, message: String, help: &str| Diagnostic {
+        level: crate::diag::Level::Error,
+        file,
+        pos: None,
+        message,
+        help: Some(help.to_owned()),
+        source_line: None,
+    };
     let mut out = Vec::new();
     for entry in walkdir::WalkDir::new(path)
         .follow_links(false)
         .sort_by_file_name()
     {
         match entry {
+            Ok(e) if e.path_is_symlink() && e.depth() > 0 => diags.push(error(
+                e.path().display().to_string(),
+                "is a symbolic link; gapcheck does not follow links inside a catalog directory"
+                    .into(),
+                "pass the link's target with its own `-c`, or copy the catalog into the directory",
+            )),
             Ok(e) if e.file_type().is_file() => {
                 let yaml = e
                     .path()
@@ -327,17 +389,13 @@ fn discover(path: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
                 }
             }
             Ok(_) => {}
-            Err(e) => diags.push(Diagnostic {
-                level: crate::diag::Level::Error,
-                file: e
-                    .path()
+            Err(e) => diags.push(error(
+                e.path()
                     .map(|p| p.display().to_string())
                     .unwrap_or_else(|| path.display().to_string()),
-                pos: None,
-                message: format!("cannot read catalog directory: {e}"),
-                help: Some("check the directory's permissions".into()),
-                source_line: None,
-            }),
+                format!("cannot read catalog directory: {e}"),
+                "check the directory's permissions",
+            )),
         }
     }
     out
@@ -643,7 +701,9 @@ fn read_props(sink: &mut Sink, node: &Node) -> BTreeMap<String, Prop> {
 /// Requirement expressions nest; real ones are three or four levels deep.
 const MAX_REQUIREMENT_DEPTH: usize = 16;
 
-fn read_requirement(
+/// Reads one requirement expression (DESIGN §4). Public so other inputs that embed
+/// requirements, such as the OSCAL import mapping, validate them exactly as catalogs do.
+pub fn read_requirement(
     sink: &mut Sink,
     node: &Node,
     vocab: &Vocabulary,

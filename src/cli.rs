@@ -97,6 +97,20 @@ pub enum CatalogCommand {
     },
     /// Print a built-in catalog's YAML, as a starting point for your own
     Export { id: String },
+    /// Convert an OSCAL catalog (JSON or YAML) into a gapcheck catalog
+    Import {
+        /// The OSCAL catalog file
+        file: PathBuf,
+        /// Write the catalog here instead of stdout
+        #[arg(short = 'o', long = "output", value_name = "OUT.yaml")]
+        output: Option<PathBuf>,
+        /// A YAML mapping assigning `requires` (and `severity`) by control id or regex
+        #[arg(long, value_name = "FILE")]
+        map: Option<PathBuf>,
+        /// The catalog id to give the result (default: derived from the OSCAL title)
+        #[arg(long, value_name = "ID")]
+        id: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -191,7 +205,9 @@ pub fn main() -> ExitCode {
 }
 
 fn report_error(e: &Error) {
-    let mut err = std::io::stderr().lock();
+    // Buffered: stderr is not, and a file with thousands of errors would otherwise cost a
+    // system call for every fragment of every message.
+    let mut err = std::io::BufWriter::new(std::io::stderr().lock());
     match e {
         Error::Invalid(diags) => {
             for d in diags {
@@ -444,9 +460,12 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
             crate::report::text::render(&checked.report, true);
     }
     let stdout = checked.rendered.pop().expect("stdout format");
-    for ((o, _), text) in out_formats.iter().zip(&checked.rendered) {
-        output::write_atomic(o, text.as_bytes())?;
-    }
+    let files: Vec<(&std::path::Path, &[u8])> = out_formats
+        .iter()
+        .zip(&checked.rendered)
+        .map(|((o, _), text)| (o.as_path(), text.as_bytes()))
+        .collect();
+    output::write_all_atomic(&files)?;
     print!("{stdout}");
     Ok(if checked.passed { 0 } else { 1 })
 }
@@ -579,7 +598,9 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
             _ => crate::portfolio::text(&index, color_stdout()),
         }
     };
-    // Everything is rendered above; now write, then print.
+    // Render every file, then write them all at once: renamed into place only when all
+    // were written, so a failure leaves neither half a portfolio nor a stale mix.
+    let mut out: Vec<(PathBuf, String)> = Vec::new();
     for dir in &dirs {
         std::fs::create_dir_all(dir).map_err(|source| output::OutputError::Io {
             path: dir.display().to_string(),
@@ -587,22 +608,24 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
         })?;
         for (c, name) in results.iter().zip(&names) {
             for (f, text) in PORTFOLIO_FORMATS.iter().zip(&c.rendered) {
-                output::write_atomic(
-                    &dir.join(format!("{name}.{}", f.extension())),
-                    text.as_bytes(),
-                )?;
+                out.push((dir.join(format!("{name}.{}", f.extension())), text.clone()));
             }
         }
         for f in PORTFOLIO_FORMATS {
-            output::write_atomic(
-                &dir.join(format!("index.{}", f.extension())),
-                render_index(f).as_bytes(),
-            )?;
+            out.push((
+                dir.join(format!("index.{}", f.extension())),
+                render_index(f),
+            ));
         }
     }
     for (o, f) in &files {
-        output::write_atomic(o, render_index(*f).as_bytes())?;
+        out.push((o.clone(), render_index(*f)));
     }
+    let refs: Vec<(&std::path::Path, &[u8])> = out
+        .iter()
+        .map(|(p, t)| (p.as_path(), t.as_bytes()))
+        .collect();
+    output::write_all_atomic(&refs)?;
     print!("{}", render_index(args.format));
     Ok(if index.summary.failed == 0 { 0 } else { 1 })
 }
@@ -715,6 +738,12 @@ fn catalog_command(c: CatalogCommand) -> Result<u8, Error> {
             );
             Ok(0)
         }
+        CatalogCommand::Import {
+            file,
+            output,
+            map,
+            id,
+        } => import_catalog(&file, output.as_deref(), map.as_deref(), id),
         CatalogCommand::Export { id } => {
             let (_, text) = catalog::BUILTIN_CATALOGS
                 .iter()
@@ -828,4 +857,37 @@ pub fn init_template(
             "fixed"
         },
     ))
+}
+
+/// `catalog import`: converts, validates the result exactly as `-c` would load it (with the
+/// built-ins, so an id clash is caught now), then writes it.
+fn import_catalog(
+    file: &std::path::Path,
+    output: Option<&std::path::Path>,
+    map: Option<&std::path::Path>,
+    id: Option<String>,
+) -> Result<u8, Error> {
+    let options = crate::oscal::ImportOptions { id };
+    let imported = crate::oscal::import_file(file, map, &options)
+        .map_err(|e| Error::Invalid(e.into_diagnostics()))?;
+    print_warnings(&imported.warnings);
+    let shown = output.map_or_else(|| "<stdout>".to_owned(), |o| o.display().to_string());
+    Registry::load_text(true, &shown, &imported.yaml)?;
+    match output {
+        Some(o) => {
+            let mut inputs = vec![file.to_path_buf()];
+            inputs.extend(map.map(std::path::Path::to_path_buf));
+            output::refuse_inputs(o, &inputs)?;
+            output::write_atomic(o, imported.yaml.as_bytes())?;
+            eprintln!(
+                "gapcheck: imported {} control(s) as catalog `{}` into {} ({} withdrawn skipped)",
+                imported.controls,
+                imported.id,
+                o.display(),
+                imported.withdrawn
+            );
+        }
+        None => print!("{}", imported.yaml),
+    }
+    Ok(0)
 }

@@ -44,15 +44,20 @@ impl fmt::Display for Diagnostic {
             Level::Error => "error",
             Level::Warning => "warning",
         };
+        // Messages quote input text and go to a terminal: control characters from a hostile
+        // file must not move the cursor, recolour the screen or fake extra lines.
+        let clean = crate::report::text::clean;
+        let (file, message) = (clean(&self.file), clean(&self.message));
         match self.pos {
-            Some(p) => write!(
-                f,
-                "{}:{}:{}: {level}: {}",
-                self.file, p.line, p.column, self.message
-            )?,
-            None => write!(f, "{}: {level}: {}", self.file, self.message)?,
+            Some(p) => write!(f, "{file}:{}:{}: {level}: {message}", p.line, p.column)?,
+            None => write!(f, "{file}: {level}: {message}")?,
         }
         if let (Some(line), Some(p)) = (&self.source_line, self.pos) {
+            // Tabs stay so the caret lines up; every other control character becomes a space.
+            let line: String = line
+                .chars()
+                .map(|c| if c.is_control() && c != '\t' { ' ' } else { c })
+                .collect();
             let gutter = p.line.to_string();
             let pad = " ".repeat(gutter.len());
             // Columns count characters; tabs are kept so the caret lines up in a terminal.
@@ -64,7 +69,7 @@ impl fmt::Display for Diagnostic {
             write!(f, "\n {pad} |\n {gutter} | {line}\n {pad} | {lead}^")?;
         }
         if let Some(help) = &self.help {
-            write!(f, "\n  = help: {help}")?;
+            write!(f, "\n  = help: {}", clean(help))?;
         }
         Ok(())
     }
@@ -75,7 +80,30 @@ impl fmt::Display for Diagnostic {
 pub struct Sink<'a> {
     file: String,
     source: &'a str,
+    /// Byte offset of each line's start, built at the first located diagnostic so that a file
+    /// with thousands of errors is not rescanned for each one.
+    line_starts: Option<Vec<usize>>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Where each line of `s` starts. Lines end as YAML ends them — `\n`, `\r\n` or a lone `\r` —
+/// so the line numbers the parser reports find their text.
+fn line_starts(s: &str) -> Vec<usize> {
+    let bytes = s.as_bytes();
+    let mut out = vec![0];
+    let mut i = 0;
+    while i < bytes.len() {
+        i += match (bytes[i], bytes.get(i + 1)) {
+            (b'\r', Some(b'\n')) => 2,
+            (b'\n' | b'\r', _) => 1,
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push(i);
+    }
+    out
 }
 
 impl<'a> Sink<'a> {
@@ -83,6 +111,7 @@ impl<'a> Sink<'a> {
         Sink {
             file: file.into(),
             source,
+            line_starts: None,
             diagnostics: Vec::new(),
         }
     }
@@ -93,13 +122,14 @@ impl<'a> Sink<'a> {
 
     pub fn push(&mut self, level: Level, pos: Option<Pos>, message: String, help: Option<String>) {
         let source_line = pos.and_then(|p| {
-            self.source
-                .lines()
-                .nth(p.line.saturating_sub(1) as usize)
-                .map(|l| {
-                    // Keep snippets short: a minified or hostile file may have one enormous line.
-                    l.chars().take(200).collect::<String>()
-                })
+            let starts = self
+                .line_starts
+                .get_or_insert_with(|| line_starts(self.source));
+            let start = *starts.get((p.line as usize).checked_sub(1)?)?;
+            let rest = &self.source[start..];
+            let line = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
+            // Keep snippets short: a minified or hostile file may have one enormous line.
+            Some(line.chars().take(200).collect::<String>())
         });
         self.diagnostics.push(Diagnostic {
             level,
@@ -134,9 +164,18 @@ pub fn did_you_mean<'c>(
     word: &str,
     candidates: impl IntoIterator<Item = &'c str>,
 ) -> Option<&'c str> {
-    let limit = (word.chars().count() / 3).max(1);
+    // Identifiers are short. A long word from a hostile file is no typo of one, and the
+    // distance table grows with the product of the lengths, so it is not even compared.
+    const LONGEST: usize = 64;
+    let len = word.chars().count();
+    if len > LONGEST {
+        return None;
+    }
+    let limit = (len / 3).max(1);
     candidates
         .into_iter()
+        // Words whose lengths differ by more than the limit are farther apart than it.
+        .filter(|c| c.chars().count().abs_diff(len) <= limit)
         .map(|c| (edit_distance(word, c), c))
         .filter(|(d, _)| *d <= limit)
         .min()

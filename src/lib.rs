@@ -12,6 +12,7 @@ pub mod decode;
 pub mod diag;
 pub mod evaluate;
 pub mod fit;
+pub mod oscal;
 pub mod output;
 pub mod portfolio;
 pub mod report;

@@ -23,7 +23,7 @@ pub fn refuse_inputs(out: &Path, inputs: &[PathBuf]) -> Result<(), OutputError> 
         return Ok(());
     };
     for i in inputs {
-        if fs::canonicalize(i).is_ok_and(|p| p == out_abs) {
+        if fs::canonicalize(i).is_ok_and(|p| p == out_abs) || same_inode(out, i) {
             return Err(OutputError::IsInput {
                 path: out.display().to_string(),
             });
@@ -32,13 +32,71 @@ pub fn refuse_inputs(out: &Path, inputs: &[PathBuf]) -> Result<(), OutputError> 
     Ok(())
 }
 
+/// Whether two paths are hard links to one file, which their canonical paths do not show.
+#[cfg(unix)]
+fn same_inode(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (fs::metadata(a), fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_inode(_: &Path, _: &Path) -> bool {
+    false
+}
+
 /// Writes `contents` to `path` atomically: a reader sees the old file or the new one, and a
 /// failure leaves no partial file behind.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), OutputError> {
+    write_all_atomic(&[(path, contents)])
+}
+
+/// Writes several reports so that a failure replaces none of them where it can be foreseen:
+/// every report is first written in full to a temporary sibling, and only when all of them
+/// are on disk are they renamed into place. A failure before that removes every temporary
+/// file and leaves the old reports untouched.
+pub fn write_all_atomic(files: &[(&Path, &[u8])]) -> Result<(), OutputError> {
+    let mut staged: Vec<(PathBuf, &Path)> = Vec::new();
+    let cleanup = |staged: &[(PathBuf, &Path)]| {
+        for (tmp, _) in staged {
+            let _ = fs::remove_file(tmp);
+        }
+    };
+    for (i, (path, contents)) in files.iter().enumerate() {
+        match stage(path, contents, i) {
+            Ok(tmp) => staged.push((tmp, path)),
+            Err(e) => {
+                cleanup(&staged);
+                return Err(e);
+            }
+        }
+    }
+    for (n, (tmp, path)) in staged.iter().enumerate() {
+        if let Err(source) = fs::rename(tmp, path) {
+            cleanup(&staged[n..]);
+            return Err(OutputError::Io {
+                path: path.display().to_string(),
+                source,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Writes `contents` to a new temporary file beside `path` and returns its name.
+fn stage(path: &Path, contents: &[u8], index: usize) -> Result<PathBuf, OutputError> {
     let io = |source| OutputError::Io {
         path: path.display().to_string(),
         source,
     };
+    if path.is_dir() {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "is a directory",
+        )));
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -50,7 +108,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), OutputError> {
         ))
     })?;
     let tmp = dir.join(format!(
-        ".{}.gapcheck-{}.tmp",
+        ".{}.gapcheck-{}-{index}.tmp",
         name.to_string_lossy(),
         std::process::id()
     ));
@@ -60,14 +118,18 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), OutputError> {
             .create_new(true)
             .open(&tmp)?;
         f.write_all(contents)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
+        f.sync_all()
     })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(io(e));
+    match result {
+        Ok(()) => Ok(tmp),
+        Err(e) => {
+            // create_new failed only if the file was someone else's: leave it alone then.
+            if e.kind() != std::io::ErrorKind::AlreadyExists {
+                let _ = fs::remove_file(&tmp);
+            }
+            Err(io(e))
+        }
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -11,14 +11,17 @@ use serde_saphyr::{Budget, DuplicateKeyPolicy, Options, Spanned};
 use crate::diag::{Pos, Sink};
 
 /// Largest input file accepted, in bytes. Real catalogs are a few hundred kilobytes; the cap
-/// keeps a hostile or mistaken input from exhausting memory.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// keeps a hostile or mistaken input from exhausting memory (parsing holds about three times
+/// the file's size).
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// Deepest nesting of collections accepted.
 pub const MAX_DEPTH: usize = 64;
 /// Most alias (`*name`) uses accepted in one file; real files use none.
 pub const MAX_ALIASES: usize = 1_000;
-/// Most nodes (scalars and collections) in one file: room for a 100,000-control catalog.
-pub const MAX_NODES: usize = 5_000_000;
+/// Most nodes (scalars and collections) in one file, including those an alias repeats. The
+/// largest built-in catalog has about 5,000, so this leaves room for a catalog fifty times
+/// its size while any file is parsed in a fraction of a second and a few dozen megabytes.
+pub const MAX_NODES: usize = 250_000;
 
 /// A parsed YAML value with its position.
 #[derive(Debug, Clone, PartialEq)]
@@ -190,14 +193,19 @@ impl<'de> Deserialize<'de> for KeyText {
     }
 }
 
-fn options() -> Options {
+/// The parser options every input is read with: limits, duplicate keys, YAML 1.2 booleans.
+pub(crate) fn options() -> Options {
     let mut budget = Budget::default();
     budget.max_depth = MAX_DEPTH;
     budget.max_aliases = MAX_ALIASES;
     budget.max_nodes = MAX_NODES;
     budget.max_events = MAX_NODES * 2;
+    // What aliases repeat counts against the node budget too: a "billion laughs" file of a
+    // few lines must not expand into memory before any limit trips.
+    budget.max_recorded_anchor_events = MAX_NODES;
     let mut options = Options::default();
     options.budget = Some(budget);
+    options.alias_limits.max_total_replayed_events = MAX_NODES;
     options.duplicate_keys = DuplicateKeyPolicy::Error;
     // YAML 1.2 booleans only: `no`, `on`, `yes` stay text (the "Norway problem").
     options.strict_booleans = true;
@@ -235,7 +243,7 @@ pub fn parse(source: &str, sink: &mut Sink) -> Option<Node> {
 
 /// Turns the YAML library's error into our one-line message and a fix hint. The library's
 /// own text carries a source snippet; we render our own, so only its first line is kept.
-fn describe(e: &serde_saphyr::Error) -> (String, Option<String>) {
+pub(crate) fn describe(e: &serde_saphyr::Error) -> (String, Option<String>) {
     let full = e.to_string();
     let first = full
         .lines()
@@ -275,7 +283,11 @@ fn strip_location_suffix(s: &str) -> String {
         Some(i) => &s[..i],
         None => s,
     };
-    match s.find(", set DuplicateKeyPolicy") {
+    let api_hint = [", set DuplicateKeyPolicy", "; use from_str_multiple"]
+        .iter()
+        .filter_map(|hint| s.find(hint))
+        .min();
+    match api_hint {
         Some(i) => s[..i].to_owned(),
         None => s.to_owned(),
     }

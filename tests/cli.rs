@@ -643,7 +643,13 @@ fn no_builtin_drops_builtin_catalogs() {
 
 #[test]
 fn json_reports_of_fixtures() {
-    for name in ["break-fix-office", "managed", "co-managed", "reasons", "hostile"] {
+    for name in [
+        "break-fix-office",
+        "managed",
+        "co-managed",
+        "reasons",
+        "hostile",
+    ] {
         let path = format!("fixtures/{name}.yaml");
         let mut args = vec![path.as_str()];
         if name == "reasons" {

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Runs gapcheck on every bad input and on the largest inputs its limits allow, printing the
+# wall time and peak memory (max RSS) of each run. Fails if any run takes more than
+# MAX_SECONDS (default 1) or MAX_MB (default 256), exits other than expected, or panics.
+# tests/hostile_input.rs asserts what the runs print; this script measures what they cost,
+# which a test cannot assert without becoming flaky.
+#
+#   benches/hostile.sh                          builds the release binary, then measures
+#   GAPCHECK=/path/to/gapcheck benches/hostile.sh
+#
+# Needs GNU time (/usr/bin/time, Debian package `time`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+MAX_SECONDS=${MAX_SECONDS:-1}
+MAX_MB=${MAX_MB:-256}
+
+if [[ ! -x /usr/bin/time ]]; then
+  echo "benches/hostile.sh needs GNU time at /usr/bin/time (apt-get install time)" >&2
+  exit 2
+fi
+if [[ -z "${GAPCHECK:-}" ]]; then
+  cargo build --release --locked --quiet
+  GAPCHECK="${CARGO_TARGET_DIR:-target}/release/gapcheck"
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Inputs too big or too strange to commit.
+truncate -s 300M "$work/huge.yaml" # sparse: 300 MB long, no disk used
+mkdir "$work/loop"
+cp fixtures/catalogs/reasons.yaml "$work/loop/"
+ln -s . "$work/loop/again"
+ln -s self.yaml "$work/loop/self.yaml"
+ln -s missing.yaml "$work/loop/dangling.yaml"
+tools() { # N comma-separated scalars
+  yes t | head -n "$1" | paste -sd, -
+}
+arrangement_with_tools() { # N
+  printf 'gapcheck: 1\norganization: {name: Big Co}\nmodel: managed\nframeworks: [service-model]\n'
+  printf 'providers:\n  msp: {kind: msp, tooling: [%s]}\n' "$(tools "$1")"
+}
+arrangement_with_tools 250001 >"$work/too-many-nodes.yaml"
+header='gapcheck: 1\norganization: {name: Big Co}\nmodel: managed\nframeworks: [service-model]\n'
+{ # 60,000 unknown capabilities: 60,000 messages, each with a "did you mean" search.
+  printf "$header"'providers:\n  msp: {kind: msp}\nresponsibilities:\n'
+  seq 60000 | sed 's/.*/  x&: {owner: msp}/'
+} >"$work/many-errors.yaml"
+{ # A 10 MB unknown keyword: no "did you mean" table the size of its square.
+  printf "$header"'providers:\n  msp: {kind: msp, coverage: '
+  head -c 10000000 /dev/zero | tr '\0' x
+  printf '}\n'
+} >"$work/long-word.yaml"
+# The largest inputs the limits accept: they must load just as quickly.
+arrangement_with_tools 249000 >"$work/near-node-limit.yaml"
+{
+  printf 'gapcheck: 1\norganization: {name: "'
+  head -c 16000000 /dev/zero | tr '\0' x
+  printf '"}\nmodel: managed\nframeworks: [service-model]\nproviders:\n  msp: {kind: msp}\n'
+} >"$work/near-size-limit.yaml"
+
+failures=0
+printf '%-58s %7s %7s %5s\n' CASE SECONDS MB EXIT
+measure() { # name expected-exit-codes gapcheck-args...
+  local name=$1 expected=$2
+  shift 2
+  local code=0
+  /usr/bin/time -f '%e %M' -o "$work/time" "$GAPCHECK" "$@" >/dev/null 2>"$work/stderr" || code=$?
+  local seconds kb mb verdict=""
+  # GNU time puts "Command exited with non-zero status N" before the figures.
+  read -r seconds kb < <(tail -n 1 "$work/time")
+  mb=$((kb / 1024))
+  if awk -v s="$seconds" -v max="$MAX_SECONDS" 'BEGIN { exit !(s > max) }'; then
+    verdict+=" too slow"
+  fi
+  if ((mb > MAX_MB)); then verdict+=" too much memory"; fi
+  if [[ " $expected " != *" $code "* ]]; then verdict+=" exit $code, expected $expected"; fi
+  if grep -q panicked "$work/stderr"; then verdict+=" panicked"; fi
+  printf '%-58s %7s %7s %5s%s\n' "$name" "$seconds" "$mb" "$code" "${verdict:+  FAIL:$verdict}"
+  if [[ -n $verdict ]]; then failures=$((failures + 1)); fi
+}
+
+for f in fixtures/bad/*.yaml; do
+  measure "$f" 2 check "$f" --today 2026-01-01
+done
+for f in fixtures/bad/catalogs/*; do
+  measure "$f" 2 catalog validate "$f"
+done
+measure "300 MB file (arrangement)" 2 check "$work/huge.yaml"
+measure "300 MB file (catalog)" 2 catalog validate "$work/huge.yaml"
+measure "catalog directory with symlink loops" 2 catalog validate "$work/loop"
+measure "250,001 nodes" 2 check "$work/too-many-nodes.yaml"
+measure "60,000 errors in one file" 2 check "$work/many-errors.yaml"
+measure "10 MB unknown keyword" 2 check "$work/long-word.yaml"
+if [[ -e /dev/zero && -e /proc/self/mem ]]; then
+  measure "endless stream (/dev/zero)" 2 check /dev/zero
+  measure "unreadable file (/proc/self/mem)" 2 check /proc/self/mem
+fi
+measure "249,000 nodes (within limits)" "0 1" check "$work/near-node-limit.yaml"
+measure "16 MB string (within limits)" "0 1" check "$work/near-size-limit.yaml"
+
+if ((failures > 0)); then
+  echo "hostile.sh: $failures case(s) over ${MAX_SECONDS}s / ${MAX_MB} MB or wrong" >&2
+  exit 1
+fi
+echo "hostile.sh: every case within ${MAX_SECONDS}s and ${MAX_MB} MB"

@@ -1,0 +1,1074 @@
+//! Importing an OSCAL catalog (JSON or YAML) as a gapcheck catalog (DESIGN §4).
+//!
+//! OSCAL is large; only the parts a gapcheck catalog carries are modelled, and everything
+//! else is ignored, so catalogs from any OSCAL version with these fields import. Errors name
+//! the OSCAL path of the offending value (`catalog.groups[3].controls[7].id`), because an
+//! OSCAL file is usually minified JSON where a line number alone does not help.
+//!
+//! The output is YAML text, written by a small emitter that double-quotes every string: a
+//! control title such as `No: see AC-2` or `yes` must come back as the same string, and
+//! quoting everything is the one rule that is easy to prove correct.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::path::Path;
+
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::capability::Vocabulary;
+use crate::catalog::{self, Severity};
+use crate::decode::{self, Fields, Keyword};
+use crate::diag::{Diagnostic, Level, Pos, Sink};
+use crate::yaml::{self, Node, Value};
+
+/// Why an import failed. Every variant says where: the OSCAL path, or the mapping file's
+/// line and column.
+#[derive(Debug, thiserror::Error)]
+pub enum OscalError {
+    /// The file could not be read (missing, too large, not UTF-8).
+    #[error("{0}")]
+    Read(Diagnostic),
+    /// The file is not JSON/YAML, or a value has the wrong shape.
+    #[error("{file}: {path}: {message}")]
+    Parse {
+        file: String,
+        path: String,
+        message: String,
+        pos: Option<Pos>,
+    },
+    /// The file is well-formed OSCAL but cannot become a gapcheck catalog as it is.
+    #[error("{file}: {path}: {message}")]
+    Invalid {
+        file: String,
+        path: String,
+        message: String,
+    },
+    /// The `--map` file has errors (each located in that file).
+    #[error("{} error(s) in the mapping file", .0.len())]
+    Map(Vec<Diagnostic>),
+}
+
+impl OscalError {
+    /// The error as diagnostics, so the command line prints it like every other input error.
+    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
+        let diag = |file: String, pos, message: String, help: &str| Diagnostic {
+            level: Level::Error,
+            file,
+            pos,
+            message,
+            help: Some(help.to_owned()),
+            source_line: None,
+        };
+        match self {
+            OscalError::Read(d) => vec![d],
+            OscalError::Parse {
+                file,
+                path,
+                message,
+                pos,
+            } => vec![diag(
+                file,
+                pos,
+                format!("{path}: {message}"),
+                "check the file against the OSCAL catalog model",
+            )],
+            OscalError::Invalid {
+                file,
+                path,
+                message,
+            } => vec![diag(
+                file,
+                None,
+                format!("{path}: {message}"),
+                "fix the OSCAL file at this path",
+            )],
+            OscalError::Map(diags) => diags,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The OSCAL model: only what is used. Unknown fields are ignored on purpose.
+
+#[derive(Debug, Deserialize)]
+struct Document {
+    catalog: OscalCatalog,
+}
+
+#[derive(Debug, Deserialize)]
+struct OscalCatalog {
+    metadata: Metadata,
+    #[serde(default)]
+    params: Vec<Param>,
+    #[serde(default)]
+    controls: Vec<OscalControl>,
+    #[serde(default)]
+    groups: Vec<Group>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Metadata {
+    title: String,
+    #[serde(default)]
+    version: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Group {
+    #[serde(default)]
+    id: Option<String>,
+    title: String,
+    #[serde(default)]
+    params: Vec<Param>,
+    #[serde(default)]
+    controls: Vec<OscalControl>,
+    #[serde(default)]
+    groups: Vec<Group>,
+}
+
+#[derive(Debug, Deserialize)]
+struct OscalControl {
+    id: String,
+    title: String,
+    #[serde(default)]
+    params: Vec<Param>,
+    #[serde(default)]
+    props: Vec<Prop>,
+    #[serde(default)]
+    links: Vec<Link>,
+    #[serde(default)]
+    parts: Vec<Part>,
+    #[serde(default)]
+    controls: Vec<OscalControl>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Prop {
+    name: String,
+    value: String,
+    #[serde(default)]
+    class: Option<String>,
+    #[serde(default)]
+    ns: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Link {
+    href: String,
+    #[serde(default)]
+    rel: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Param {
+    id: String,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    values: Vec<String>,
+    #[serde(default)]
+    select: Option<Select>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Select {
+    #[serde(rename = "how-many", default)]
+    how_many: Option<String>,
+    #[serde(default)]
+    choice: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Part {
+    name: String,
+    #[serde(default)]
+    props: Vec<Prop>,
+    #[serde(default)]
+    prose: Option<String>,
+    #[serde(default)]
+    parts: Vec<Part>,
+}
+
+/// An OSCAL label: the `label` prop in the default namespace without a class. NIST also
+/// ships zero-padded (`AC-02`) and SP 800-53A labels under classes; those are not the
+/// printed form.
+fn label(props: &[Prop]) -> Option<&str> {
+    let labels = || props.iter().filter(|p| p.name == "label" && p.ns.is_none());
+    labels()
+        .find(|p| p.class.is_none())
+        .or_else(|| labels().next())
+        .map(|p| p.value.as_str())
+}
+
+fn is_withdrawn(props: &[Prop]) -> bool {
+    props
+        .iter()
+        .any(|p| p.name == "status" && p.value.eq_ignore_ascii_case("withdrawn"))
+}
+
+/// The printed form of an OSCAL id when a control carries no label: `ca-7.4` → `CA-7(4)`.
+fn printed_id(oscal_id: &str) -> String {
+    let mut parts = oscal_id.split('.');
+    let base = parts.next().unwrap_or_default().to_ascii_uppercase();
+    parts.fold(base, |mut out, p| {
+        let _ = write!(out, "({p})");
+        out
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading.
+
+/// Options for one import.
+#[derive(Debug, Default, Clone)]
+pub struct ImportOptions {
+    /// The catalog id to give the result; derived from the OSCAL title when absent.
+    pub id: Option<String>,
+}
+
+/// An imported catalog, ready to write.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// The catalog id in the YAML.
+    pub id: String,
+    /// The gapcheck catalog, as YAML text.
+    pub yaml: String,
+    /// How many controls (and enhancements) were imported.
+    pub controls: usize,
+    /// How many were skipped because OSCAL marks them withdrawn.
+    pub withdrawn: usize,
+    /// Mapping rules that matched no control (usually a typo in the mapping file).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Reads an OSCAL catalog file and, optionally, a mapping file, and imports them.
+pub fn import_file(
+    path: &Path,
+    map: Option<&Path>,
+    options: &ImportOptions,
+) -> Result<Imported, OscalError> {
+    let text = catalog::read_text(path).map_err(OscalError::Read)?;
+    let file = path.display().to_string();
+    if text.trim_start().starts_with('<') {
+        return Err(OscalError::Parse {
+            file,
+            path: "(document)".into(),
+            message: "this looks like OSCAL XML; gapcheck imports the JSON or YAML form \
+                      (NIST publishes all three)"
+                .into(),
+            pos: Some(Pos::new(1, 1)),
+        });
+    }
+    let json = match path.extension().and_then(|e| e.to_str()) {
+        Some("json") => true,
+        Some("yaml" | "yml") => false,
+        _ => text.trim_start().starts_with('{'),
+    };
+    let mapping = match map {
+        Some(m) => {
+            let map_text = catalog::read_text(m).map_err(OscalError::Read)?;
+            Some(Mapping::parse(&m.display().to_string(), &map_text)?)
+        }
+        None => None,
+    };
+    import_str(&file, &text, json, mapping.as_ref(), options)
+}
+
+/// Imports OSCAL catalog text. `file` only names the input in errors.
+pub fn import_str(
+    file: &str,
+    text: &str,
+    json: bool,
+    mapping: Option<&Mapping>,
+    options: &ImportOptions,
+) -> Result<Imported, OscalError> {
+    let doc = if json {
+        parse_json(file, text)?
+    } else {
+        parse_yaml(file, text)?
+    };
+    convert(file, &doc.catalog, mapping, options)
+}
+
+fn parse_json(file: &str, text: &str) -> Result<Document, OscalError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let doc = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let inner = e.inner();
+        let pos = (inner.line() > 0).then(|| {
+            Pos::new(
+                u32::try_from(inner.line()).unwrap_or(u32::MAX),
+                u32::try_from(inner.column()).unwrap_or(u32::MAX),
+            )
+        });
+        OscalError::Parse {
+            file: file.to_owned(),
+            path: path_text(e.path()),
+            message: strip_json_position(&inner.to_string()),
+            pos,
+        }
+    })?;
+    de.end().map_err(|e| OscalError::Parse {
+        file: file.to_owned(),
+        path: "(end of file)".into(),
+        message: strip_json_position(&e.to_string()),
+        pos: Some(Pos::new(
+            u32::try_from(e.line()).unwrap_or(u32::MAX),
+            u32::try_from(e.column()).unwrap_or(u32::MAX),
+        )),
+    })?;
+    Ok(doc)
+}
+
+/// serde_json appends " at line L column C"; the position is printed in front already.
+fn strip_json_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+fn parse_yaml(file: &str, text: &str) -> Result<Document, OscalError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut failed_at = None;
+    let result =
+        serde_saphyr::with_deserializer_from_str_with_options(text, yaml::options(), |de| {
+            serde_path_to_error::deserialize(de).map_err(|e| {
+                failed_at = Some(path_text(e.path()));
+                e.into_inner()
+            })
+        });
+    result.map_err(|e| {
+        let pos = e
+            .location()
+            .map(|l| {
+                Pos::new(
+                    u32::try_from(l.line()).unwrap_or(u32::MAX),
+                    u32::try_from(l.column()).unwrap_or(u32::MAX),
+                )
+            })
+            .filter(|p| p.line > 0);
+        OscalError::Parse {
+            file: file.to_owned(),
+            path: failed_at.unwrap_or_else(|| "(document)".into()),
+            message: yaml::describe(&e).0,
+            pos,
+        }
+    })
+}
+
+/// The path serde_path_to_error recorded, rooted at the document (`.` when the error is at
+/// the top).
+fn path_text(path: &serde_path_to_error::Path) -> String {
+    let s = path.to_string();
+    if s.is_empty() || s == "." {
+        "(document)".to_owned()
+    } else {
+        s
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Mapping file: `{rules: [{id|pattern, requires?, severity?}]}`, first match wins.
+
+/// One mapping rule, validated.
+#[derive(Debug)]
+struct Rule {
+    matcher: Matcher,
+    requires: Option<Node>,
+    severity: Option<Severity>,
+    pos: Pos,
+}
+
+#[derive(Debug)]
+enum Matcher {
+    Id(String),
+    Pattern(Regex),
+}
+
+/// A validated `--map` file: which controls get which `requires` (and severity).
+#[derive(Debug)]
+pub struct Mapping {
+    file: String,
+    rules: Vec<Rule>,
+}
+
+impl Mapping {
+    /// Parses and validates a mapping file; requirement expressions are checked with the
+    /// catalog loader's own rules, so errors point at the mapping file, not at the output.
+    pub fn parse(file: &str, text: &str) -> Result<Mapping, OscalError> {
+        let vocab = Vocabulary::builtin();
+        let mut sink = Sink::new(file, text);
+        let rules = yaml::parse(text, &mut sink)
+            .map(|root| read_rules(&mut sink, &root, &vocab))
+            .unwrap_or_default();
+        if sink.has_errors() {
+            return Err(OscalError::Map(sink.diagnostics));
+        }
+        Ok(Mapping {
+            file: file.to_owned(),
+            rules,
+        })
+    }
+
+    fn find(&self, id: &str) -> Option<(usize, &Rule)> {
+        self.rules
+            .iter()
+            .enumerate()
+            .find(|(_, r)| match &r.matcher {
+                Matcher::Id(want) => want == id,
+                Matcher::Pattern(re) => re.is_match(id),
+            })
+    }
+}
+
+fn read_rules(sink: &mut Sink, root: &Node, vocab: &Vocabulary) -> Vec<Rule> {
+    let Some(top) = Fields::new(sink, root, "the mapping file", &["rules"]) else {
+        return Vec::new();
+    };
+    let Some(list) = top.require(
+        sink,
+        "rules",
+        "the mapping file",
+        "[{id: AC-2, requires: {capability: access-management}}]",
+    ) else {
+        return Vec::new();
+    };
+    let mut rules = Vec::new();
+    for node in decode::list(sink, list, "`rules`") {
+        let Some(f) = Fields::new(
+            sink,
+            node,
+            "a mapping rule",
+            &["id", "pattern", "requires", "severity"],
+        ) else {
+            continue;
+        };
+        let matcher = match (f.get("id"), f.get("pattern")) {
+            (Some(id), None) => decode::string(sink, id, "`id`").map(Matcher::Id),
+            (None, Some(p)) => {
+                crate::arrangement::user_regex(sink, p, "`pattern`").map(Matcher::Pattern)
+            }
+            (Some(_), Some(_)) => {
+                sink.error(
+                    node.pos,
+                    "a mapping rule has both `id` and `pattern`",
+                    Some("keep one: `id` for one control, `pattern` for a regex over ids".into()),
+                );
+                None
+            }
+            (None, None) => {
+                sink.error(
+                    node.pos,
+                    "a mapping rule needs `id` or `pattern`",
+                    Some("e.g. `{id: AC-2, ...}` or `{pattern: '^SI-4', ...}`".into()),
+                );
+                None
+            }
+        };
+        let requires = f
+            .get("requires")
+            .and_then(|n| catalog::read_requirement(sink, n, vocab, 0).map(|_| n.clone()));
+        let severity = f
+            .get("severity")
+            .and_then(|n| Severity::read(sink, n, "severity"));
+        if let Some(matcher) = matcher {
+            rules.push(Rule {
+                matcher,
+                requires,
+                severity,
+                pos: node.pos,
+            });
+        }
+    }
+    rules
+}
+
+// ---------------------------------------------------------------------------------------
+// Conversion.
+
+/// One control as it will be written.
+struct Out<'a> {
+    oscal_id: &'a str,
+    id: String,
+    title: &'a str,
+    group: Option<&'a str>,
+    family: Option<&'a str>,
+    enhancement: bool,
+    statement: String,
+    links: &'a [Link],
+}
+
+struct Walk<'a> {
+    file: &'a str,
+    params: HashMap<&'a str, &'a Param>,
+    controls: Vec<Out<'a>>,
+    withdrawn: usize,
+}
+
+impl<'a> Walk<'a> {
+    fn invalid(&self, path: &str, message: String) -> OscalError {
+        OscalError::Invalid {
+            file: self.file.to_owned(),
+            path: path.to_owned(),
+            message,
+        }
+    }
+
+    fn collect_params(&mut self, params: &'a [Param], path: &str) -> Result<(), OscalError> {
+        for (i, p) in params.iter().enumerate() {
+            if self.params.insert(p.id.as_str(), p).is_some() {
+                return Err(self.invalid(
+                    &format!("{path}.params[{i}].id"),
+                    format!("parameter id `{}` is defined twice", p.id),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// First pass: every parameter in the document, since inserts may name any of them.
+    fn params_of_controls(
+        &mut self,
+        controls: &'a [OscalControl],
+        path: &str,
+    ) -> Result<(), OscalError> {
+        for (i, c) in controls.iter().enumerate() {
+            let here = format!("{path}.controls[{i}]");
+            self.collect_params(&c.params, &here)?;
+            self.params_of_controls(&c.controls, &here)?;
+        }
+        Ok(())
+    }
+
+    fn params_of_groups(&mut self, groups: &'a [Group], path: &str) -> Result<(), OscalError> {
+        for (i, g) in groups.iter().enumerate() {
+            let here = format!("{path}.groups[{i}]");
+            self.collect_params(&g.params, &here)?;
+            self.params_of_controls(&g.controls, &here)?;
+            self.params_of_groups(&g.groups, &here)?;
+        }
+        Ok(())
+    }
+
+    fn groups(&mut self, groups: &'a [Group], path: &str) -> Result<(), OscalError> {
+        for (i, g) in groups.iter().enumerate() {
+            let here = format!("{path}.groups[{i}]");
+            let family = g.id.as_deref();
+            self.controls(&g.controls, &here, Some(&g.title), family, false)?;
+            self.groups(&g.groups, &here)?;
+        }
+        Ok(())
+    }
+
+    fn controls(
+        &mut self,
+        controls: &'a [OscalControl],
+        path: &str,
+        group: Option<&'a str>,
+        family: Option<&'a str>,
+        enhancement: bool,
+    ) -> Result<(), OscalError> {
+        for (i, c) in controls.iter().enumerate() {
+            let here = format!("{path}.controls[{i}]");
+            if is_withdrawn(&c.props) {
+                self.withdrawn += 1;
+            } else {
+                if c.id.trim().is_empty() {
+                    return Err(self.invalid(&format!("{here}.id"), "empty control id".into()));
+                }
+                if c.title.trim().is_empty() {
+                    return Err(self.invalid(
+                        &format!("{here}.title"),
+                        format!("control `{}` has an empty title", c.id),
+                    ));
+                }
+                let Some((j, statement)) = c
+                    .parts
+                    .iter()
+                    .enumerate()
+                    .find(|(_, p)| p.name == "statement")
+                else {
+                    return Err(self.invalid(
+                        &format!("{here}.parts"),
+                        format!("control `{}` has no part named \"statement\"", c.id),
+                    ));
+                };
+                let mut text = String::new();
+                self.render_part(statement, &format!("{here}.parts[{j}]"), true, &mut text)?;
+                let statement = normalize_space(&text);
+                if statement.is_empty() {
+                    return Err(self.invalid(
+                        &format!("{here}.parts[{j}]"),
+                        format!("the statement of control `{}` has no prose", c.id),
+                    ));
+                }
+                self.controls.push(Out {
+                    oscal_id: &c.id,
+                    id: label(&c.props)
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .map_or_else(|| printed_id(&c.id), str::to_owned),
+                    title: c.title.trim(),
+                    group,
+                    family,
+                    enhancement,
+                    statement,
+                    links: &c.links,
+                });
+            }
+            // Enhancements carry their own status; a withdrawn base control's enhancements
+            // are marked withdrawn themselves in NIST's catalogs.
+            self.controls(&c.controls, &here, group, family, true)?;
+        }
+        Ok(())
+    }
+
+    /// Renders a statement part the way SP 800-53 prints it: each item's label, then its
+    /// prose with parameters filled in, then its sub-items, all on one line.
+    fn render_part(
+        &self,
+        part: &Part,
+        path: &str,
+        top: bool,
+        out: &mut String,
+    ) -> Result<(), OscalError> {
+        if !top && let Some(l) = label(&part.props) {
+            out.push_str(l);
+            out.push(' ');
+        }
+        if let Some(prose) = &part.prose {
+            out.push_str(&strip_links(&self.render_prose(
+                prose,
+                &format!("{path}.prose"),
+                0,
+            )?));
+            out.push(' ');
+        }
+        for (i, p) in part.parts.iter().enumerate() {
+            // Statements hold items; other part kinds inside a statement are still text.
+            self.render_part(p, &format!("{path}.parts[{i}]"), false, out)?;
+        }
+        Ok(())
+    }
+
+    /// Fills `{{ insert: param, ID }}` with the parameter's printed form.
+    fn render_prose(&self, prose: &str, path: &str, depth: usize) -> Result<String, OscalError> {
+        /// A choice may insert a parameter whose choices insert others; real catalogs nest
+        /// two deep. The limit stops a parameter that (indirectly) inserts itself.
+        const MAX_DEPTH: usize = 8;
+        if depth > MAX_DEPTH {
+            return Err(self.invalid(
+                path,
+                format!(
+                    "parameters insert each other more than {MAX_DEPTH} levels deep (a cycle?)"
+                ),
+            ));
+        }
+        let mut out = String::with_capacity(prose.len());
+        let mut rest = prose;
+        while let Some(start) = rest.find("{{") {
+            let Some(len) = rest[start..].find("}}") else {
+                break;
+            };
+            let inner = &rest[start + 2..start + len];
+            out.push_str(&rest[..start]);
+            match parse_insert(inner) {
+                Some(id) => {
+                    let param = self.params.get(id).ok_or_else(|| {
+                        self.invalid(path, format!("inserts unknown parameter `{id}`"))
+                    })?;
+                    out.push_str(&self.render_param(param, path, depth)?);
+                }
+                None => out.push_str(&rest[start..start + len + 2]),
+            }
+            rest = &rest[start + len + 2..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    fn render_param(&self, p: &Param, path: &str, depth: usize) -> Result<String, OscalError> {
+        if !p.values.is_empty() {
+            return Ok(p.values.join(", "));
+        }
+        if let Some(sel) = &p.select {
+            let choices = sel
+                .choice
+                .iter()
+                .map(|c| {
+                    self.render_prose(c, path, depth + 1)
+                        .map(|s| normalize_space(&s))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let how = match sel.how_many.as_deref() {
+                Some("one-or-more") => " (one or more)",
+                _ => "",
+            };
+            return Ok(format!("[Selection{how}: {}]", choices.join("; ")));
+        }
+        // SP 800-53 prints `[Assignment: organization-defined frequency]`; some labels
+        // already say it.
+        let what = p.label.as_deref().map(str::trim).unwrap_or(&p.id);
+        let prefix = "organization-defined";
+        Ok(
+            if what
+                .get(..prefix.len())
+                .is_some_and(|s| s.eq_ignore_ascii_case(prefix))
+            {
+                format!("[Assignment: {what}]")
+            } else {
+                format!("[Assignment: {prefix} {what}]")
+            },
+        )
+    }
+}
+
+/// The parameter id of `insert: param, ID` (the inside of `{{ }}`), if that is what it is.
+fn parse_insert(inner: &str) -> Option<&str> {
+    let (kind, id) = inner.split_once(',')?;
+    let kind = kind.trim().strip_prefix("insert:")?.trim();
+    (kind == "param")
+        .then(|| id.trim())
+        .filter(|id| !id.is_empty())
+}
+
+/// One line of text: whitespace runs become one space, and the space NIST's prose leaves
+/// between a parameter and the punctuation after it (`{{ insert: param, x }} ;`) goes, as
+/// in the printed publication.
+fn normalize_space(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s.split_whitespace() {
+        let glued = w.starts_with([';', ',', '.']) && out.ends_with(']');
+        if !out.is_empty() && !glued {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
+}
+
+/// OSCAL prose is Markdown: a link `[AU-2a](#au-2_smt.a)` prints as its text.
+fn strip_links(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        let link = after.find("](").and_then(|close| {
+            let text = &after[..close];
+            let target = &after[close + 2..];
+            let end = target.find(')')?;
+            (!text.contains(['[', ']']) && !target[..end].contains(char::is_whitespace))
+                .then_some((text, close + 2 + end + 1))
+        });
+        match link {
+            Some((text, len)) => {
+                out.push_str(&rest[..open]);
+                out.push_str(text);
+                rest = &after[len..];
+            }
+            None => {
+                out.push_str(&rest[..=open]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A catalog id from a title: `NIST SP 800-53 Rev 5` → `nist-sp-800-53-rev-5`.
+fn slug(title: &str) -> String {
+    let mut out = String::new();
+    for ch in title.chars() {
+        if ch.is_ascii_alphanumeric() {
+            out.push(ch.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let trimmed = out.trim_end_matches('-');
+    if trimmed.is_empty() {
+        "oscal-catalog".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+fn convert(
+    file: &str,
+    cat: &OscalCatalog,
+    mapping: Option<&Mapping>,
+    options: &ImportOptions,
+) -> Result<Imported, OscalError> {
+    let mut walk = Walk {
+        file,
+        params: HashMap::new(),
+        controls: Vec::new(),
+        withdrawn: 0,
+    };
+    walk.collect_params(&cat.params, "catalog")?;
+    walk.params_of_controls(&cat.controls, "catalog")?;
+    walk.params_of_groups(&cat.groups, "catalog")?;
+    walk.controls(&cat.controls, "catalog", None, None, false)?;
+    walk.groups(&cat.groups, "catalog")?;
+
+    let id = match &options.id {
+        Some(id) => id.clone(),
+        None => slug(&cat.metadata.title),
+    };
+    let mut seen: HashMap<&str, &str> = HashMap::new();
+    for c in &walk.controls {
+        if let Some(first) = seen.insert(c.id.as_str(), c.oscal_id) {
+            return Err(walk.invalid(
+                "catalog",
+                format!(
+                    "controls `{first}` and `{}` both print as `{}`",
+                    c.oscal_id, c.id
+                ),
+            ));
+        }
+    }
+    let printed: HashMap<&str, &str> = walk
+        .controls
+        .iter()
+        .map(|c| (c.oscal_id, c.id.as_str()))
+        .collect();
+
+    let mut used = vec![false; mapping.map_or(0, |m| m.rules.len())];
+    let title = cat.metadata.title.trim();
+    let mut y = String::with_capacity(walk.controls.len() * 1024);
+    y.push_str("# Imported from an OSCAL catalog by `gapcheck catalog import`.\n");
+    y.push_str("# Ids, titles, groups and statements are the OSCAL text; severity and requires\n");
+    y.push_str("# come from the mapping (moderate and none without one).\n");
+    y.push_str("catalog:\n");
+    let _ = writeln!(y, "  id: {}", quote(&id));
+    let _ = writeln!(y, "  title: {}", quote(title));
+    let _ = writeln!(y, "  source: {}", quote(&format!("OSCAL catalog: {title}")));
+    if let Some(v) = &cat.metadata.version {
+        let _ = writeln!(y, "  version: {}", quote(v));
+    }
+    y.push_str("  profiles: {}\n");
+    y.push_str("controls:\n");
+    for c in &walk.controls {
+        let rule = mapping.and_then(|m| m.find(&c.id));
+        if let Some((i, _)) = rule {
+            used[i] = true;
+        }
+        let rule = rule.map(|(_, r)| r);
+        let _ = writeln!(y, "  - id: {}", quote(&c.id));
+        let _ = writeln!(y, "    title: {}", quote(c.title));
+        if let Some(g) = c.group {
+            let _ = writeln!(y, "    group: {}", quote(g.trim()));
+        }
+        let _ = writeln!(y, "    citation: {}", quote(&format!("{title}, {}", c.id)));
+        let _ = writeln!(y, "    statement: {}", quote(&c.statement));
+        let severity = rule.and_then(|r| r.severity).unwrap_or(Severity::Moderate);
+        let _ = writeln!(y, "    severity: {}", severity.as_str());
+        let _ = write!(y, "    props: {{oscal_id: {}", quote(c.oscal_id));
+        if let Some(f) = c.family {
+            let _ = write!(y, ", family: {}", quote(&f.to_uppercase()));
+        }
+        let _ = writeln!(y, ", enhancement: {}}}", c.enhancement);
+        if let Some(req) = rule.and_then(|r| r.requires.as_ref()) {
+            y.push_str("    requires: ");
+            flow(&mut y, req);
+            y.push('\n');
+        }
+        let mut related = Vec::new();
+        let mut dedup = HashSet::new();
+        for l in c
+            .links
+            .iter()
+            .filter(|l| l.rel.as_deref() == Some("related"))
+        {
+            if let Some(target) = l.href.strip_prefix('#').and_then(|t| printed.get(t))
+                && *target != c.id
+                && dedup.insert(*target)
+            {
+                related.push(quote(&format!("{id}:{target}")));
+            }
+        }
+        if !related.is_empty() {
+            let _ = writeln!(y, "    related: [{}]", related.join(", "));
+        }
+    }
+    let warnings = mapping
+        .map(|m| {
+            m.rules
+                .iter()
+                .zip(&used)
+                .filter(|(_, used)| !**used)
+                .map(|(r, _)| Diagnostic {
+                    level: Level::Warning,
+                    file: m.file.clone(),
+                    pos: Some(r.pos),
+                    message: "this mapping rule matched no control (or only controls an earlier rule matched)".into(),
+                    help: Some("check the id or pattern against the printed ids, e.g. `AC-2(1)`".into()),
+                    source_line: None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Imported {
+        id,
+        controls: walk.controls.len(),
+        withdrawn: walk.withdrawn,
+        yaml: y,
+        warnings,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Emitting YAML.
+
+/// A YAML double-quoted scalar for any string. Everything outside YAML's printable set, and
+/// the characters that are special inside double quotes, is escaped; the rest is copied.
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            // YAML c-printable: tab, LF, CR, 0x20-0x7E, NEL, 0xA0-0xD7FF, 0xE000-0xFFFD and
+            // above 0xFFFF, minus the byte-order mark, which parsers may drop.
+            ' '..='~'
+            | '\u{a0}'..='\u{d7ff}'
+            | '\u{e000}'..='\u{fefe}'
+            | '\u{ff00}'..='\u{fffd}' => out.push(ch),
+            c if u32::from(c) > 0xffff => out.push(c),
+            c => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Writes a YAML value in flow style (`{capability: "x", cadence: "monthly"}`), quoting
+/// every string and key.
+fn flow(out: &mut String, node: &Node) {
+    match &node.value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Float(f) if f.is_nan() => out.push_str(".nan"),
+        Value::Float(f) if f.is_infinite() => out.push_str(if *f > 0.0 { ".inf" } else { "-.inf" }),
+        Value::Float(f) => {
+            let _ = write!(out, "{f:?}");
+        }
+        Value::Str(s) => out.push_str(&quote(s)),
+        Value::Seq(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                flow(out, item);
+            }
+            out.push(']');
+        }
+        Value::Map(entries) => {
+            out.push('{');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&quote(&k.name));
+                out.push_str(": ");
+                flow(out, v);
+            }
+            out.push('}');
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(s: &str) -> String {
+        let src = format!("k: {}\n", quote(s));
+        let mut sink = Sink::new("t.yaml", &src);
+        let node = yaml::parse(&src, &mut sink).unwrap_or_else(|| panic!("{src:?}: {sink:?}"));
+        match &node.get("k").unwrap().value {
+            Value::Str(v) => v.clone(),
+            other => panic!("{s:?} came back as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn quoted_strings_round_trip() {
+        let tricky = [
+            "yes",
+            "no",
+            "null",
+            "~",
+            "1.0",
+            "0x10",
+            "-",
+            "- a",
+            ": b",
+            "a: b",
+            "#c",
+            "a #c",
+            "&anchor",
+            "*alias",
+            "!tag",
+            "%dir",
+            "@",
+            "`",
+            "'single'",
+            "\"double\"",
+            "back\\slash",
+            "{{ insert: param, x }}",
+            "[Selection: a; b]",
+            "line\nbreak",
+            "tab\tin",
+            " lead",
+            "trail ",
+            "",
+            "é ü — “quotes” 漢字 🦀",
+            "\u{7f}\u{85}\u{9f}\u{feff}\u{fffe}\u{2028}",
+        ];
+        for s in tricky {
+            assert_eq!(roundtrip(s), s, "{s:?}");
+        }
+        let every: String = (0u32..0x300).filter_map(char::from_u32).collect();
+        assert_eq!(roundtrip(&every), every);
+    }
+
+    #[test]
+    fn printed_ids_from_oscal_ids() {
+        assert_eq!(printed_id("ca-7"), "CA-7");
+        assert_eq!(printed_id("ca-7.4"), "CA-7(4)");
+        assert_eq!(printed_id("ac-2.12"), "AC-2(12)");
+    }
+
+    #[test]
+    fn inserts_are_recognized_only_for_params() {
+        assert_eq!(
+            parse_insert(" insert: param, ac-1_prm_1 "),
+            Some("ac-1_prm_1")
+        );
+        assert_eq!(parse_insert("insert:param,x"), Some("x"));
+        assert_eq!(parse_insert(" insert: other, x "), None);
+        assert_eq!(parse_insert(" not an insert "), None);
+    }
+
+    #[test]
+    fn slugs_are_valid_catalog_ids() {
+        assert_eq!(
+            slug("NIST Special Publication 800-53 Revision 5.1.1 HIGH IMPACT BASELINE"),
+            "nist-special-publication-800-53-revision-5-1-1-high-impact-baseline"
+        );
+        assert_eq!(slug("  ***  "), "oscal-catalog");
+    }
+}
