@@ -208,51 +208,52 @@ impl Registry {
     /// Loads the built-in catalogs (unless `builtin` is false) and every catalog file under
     /// `paths`. Errors from all files come back together.
     pub fn load(builtin: bool, paths: &[PathBuf]) -> Result<Registry, LoadErrors> {
-        let vocabulary = Vocabulary::builtin();
         let mut diags = Vec::new();
-        let mut files = Vec::new();
-        if builtin {
-            for (path, text) in BUILTIN_CATALOGS {
-                files.extend(read_file(path, text, true, &vocabulary, &mut diags));
-            }
-        }
+        let mut sources = Vec::new();
         for path in paths {
             for file in discover(path, &mut diags) {
                 match read_text(&file) {
-                    Ok(text) => files.extend(read_file(
-                        &file.display().to_string(),
-                        &text,
-                        false,
-                        &vocabulary,
-                        &mut diags,
-                    )),
+                    Ok(text) => sources.push((file.display().to_string(), text)),
                     Err(d) => diags.push(d),
                 }
             }
         }
-        let registry = merge(vocabulary, files, &mut diags);
-        if diags.iter().any(|d| d.level == crate::diag::Level::Error) {
-            Err(LoadErrors(diags))
-        } else {
-            Ok(Registry {
-                warnings: diags,
-                ..registry
-            })
-        }
+        Self::load_sources(builtin, &sources, diags)
     }
 
     /// Like [`Registry::load`] with one more catalog given as text rather than a path, so a
     /// generated catalog (an OSCAL import) is validated before it is written anywhere.
     pub fn load_text(builtin: bool, path: &str, text: &str) -> Result<Registry, LoadErrors> {
+        Self::load_sources(builtin, &[(path.to_owned(), text.to_owned())], Vec::new())
+    }
+
+    /// Parses the built-in and user catalog texts on every core (each file is independent;
+    /// results keep their order, so merging and diagnostics stay deterministic), then merges.
+    fn load_sources(
+        builtin: bool,
+        user: &[(String, String)],
+        mut diags: Vec<Diagnostic>,
+    ) -> Result<Registry, LoadErrors> {
         let vocabulary = Vocabulary::builtin();
-        let mut diags = Vec::new();
-        let mut files = Vec::new();
+        let mut inputs: Vec<(&str, &str, bool)> = Vec::new();
         if builtin {
-            for (p, t) in BUILTIN_CATALOGS {
-                files.extend(read_file(p, t, true, &vocabulary, &mut diags));
-            }
+            inputs.extend(BUILTIN_CATALOGS.iter().map(|(p, t)| (*p, *t, true)));
         }
-        files.extend(read_file(path, text, false, &vocabulary, &mut diags));
+        inputs.extend(user.iter().map(|(p, t)| (p.as_str(), t.as_str(), false)));
+        let parsed = crate::parallel::map(
+            &inputs,
+            crate::parallel::threads(),
+            |(path, text, builtin)| {
+                let mut d = Vec::new();
+                let file = read_file(path, text, *builtin, &vocabulary, &mut d);
+                (file, d)
+            },
+        );
+        let mut files = Vec::new();
+        for (file, d) in parsed {
+            diags.extend(d);
+            files.extend(file);
+        }
         let registry = merge(vocabulary, files, &mut diags);
         if diags.iter().any(|d| d.level == crate::diag::Level::Error) {
             Err(LoadErrors(diags))

@@ -536,8 +536,8 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
             "no arrangement files found (YAML files with a top-level `gapcheck:` key)".into(),
         ));
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let loaded = crate::portfolio::par_map(&paths, threads, |p| {
+    let threads = crate::parallel::threads();
+    let loaded = crate::parallel::map(&paths, threads, |p| {
         let text = catalog::read_text(p).map_err(|d| vec![d])?;
         arrangement::load(&p.display().to_string(), &text, &registry)
     });
@@ -569,7 +569,7 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
     } else {
         &PORTFOLIO_FORMATS
     };
-    let checked = crate::portfolio::par_map(&arrangements, threads, |a| {
+    let checked = crate::parallel::map(&arrangements, threads, |a| {
         check_one(&registry, a, &settings, per_file, &render_opts)
     });
     let mut results = Vec::new();

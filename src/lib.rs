@@ -14,6 +14,7 @@ pub mod evaluate;
 pub mod fit;
 pub mod oscal;
 pub mod output;
+pub mod parallel;
 pub mod portfolio;
 pub mod report;
 pub mod schema;

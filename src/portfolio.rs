@@ -66,43 +66,6 @@ fn is_arrangement(path: &Path) -> bool {
         .any(|l| l.trim_start_matches('\u{feff}').starts_with("gapcheck:"))
 }
 
-/// Maps `f` over `items` on up to `threads` threads, keeping the input order. Work is
-/// handed out item by item, so one slow arrangement does not idle the other cores.
-pub fn par_map<T: Sync, R: Send>(
-    items: &[T],
-    threads: usize,
-    f: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
-    let threads = threads.clamp(1, items.len().max(1));
-    if threads == 1 {
-        return items.iter().map(f).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut slots: Vec<Option<R>> = Vec::with_capacity(items.len());
-    slots.resize_with(items.len(), || None);
-    let results = std::sync::Mutex::new(slots);
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(item) = items.get(i) else { break };
-                    let r = f(item);
-                    results
-                        .lock()
-                        .expect("no worker panics while holding the lock")[i] = Some(r);
-                }
-            });
-        }
-    });
-    results
-        .into_inner()
-        .expect("workers finished")
-        .into_iter()
-        .map(|r| r.expect("every item was processed"))
-        .collect()
-}
-
 /// One organization's line in the portfolio index.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
@@ -394,14 +357,6 @@ pub fn html(index: &Index) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn par_map_keeps_order_on_several_threads() {
-        let items: Vec<u64> = (0..1000).collect();
-        let out = par_map(&items, 4, |x| x * 2);
-        assert_eq!(out, items.iter().map(|x| x * 2).collect::<Vec<_>>());
-        assert!(par_map(&Vec::<u8>::new(), 2, |x| *x).is_empty());
-    }
 
     #[test]
     fn discovers_only_arrangements() {
