@@ -112,6 +112,7 @@ fn registry(
     let mut hb = Handlebars::new();
     hb.set_strict_mode(true);
     hb.register_escape_fn(escape);
+    hb.register_helper("section", Box::new(section));
     if let Some(dir) = template_dir
         && !dir.is_dir()
     {
@@ -175,6 +176,24 @@ fn register(
         origin: origin.to_owned(),
         message: e.to_string(),
     })
+}
+
+/// `{{section "name"}}`: renders the partial `name` with the report context as it is.
+/// `{{> name}}` does the same but deep-copies the whole context for every inclusion, which
+/// dominated rendering a large report; the built-in main templates use `section` for their
+/// top-level sections. Overrides and extra partials work with either.
+fn section(
+    h: &handlebars::Helper,
+    r: &Handlebars,
+    ctx: &handlebars::Context,
+    _: &mut handlebars::RenderContext,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    let name = h.param(0).and_then(|p| p.value().as_str()).ok_or(
+        handlebars::RenderErrorReason::ParamNotFoundForIndex("section", 0),
+    )?;
+    out.write(&r.render_with_context(name, ctx)?)?;
+    Ok(())
 }
 
 /// Renders the report of one kind from the typed context.
