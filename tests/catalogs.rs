@@ -298,8 +298,8 @@ fn level2_poam_eligibility_follows_the_rule() {
 // ---------------------------------------------------------------- NIST SP 800-53 (OSCAL)
 
 /// Where NIST's OSCAL files are read in place. The reference data is shared by the team, not
-/// part of the crate, so a checkout without it skips the comparison (and says so);
-/// `GAPCHECK_NIST_REFERENCE` names another copy and makes it mandatory.
+/// part of the crate, so a checkout without it skips the comparison (and says so) — except
+/// under CI, where it must be there; `GAPCHECK_NIST_REFERENCE` names another copy.
 fn nist_reference() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("GAPCHECK_NIST_REFERENCE") {
         return Some(PathBuf::from(dir));
@@ -307,6 +307,9 @@ fn nist_reference() -> Option<PathBuf> {
     let dir = crate_path("../shared/reference/nist-800-53-rev5");
     if dir.is_dir() {
         Some(dir)
+    } else if std::env::var_os("CI").is_some() {
+        // CI always has the shared folder beside the clone: never skip there.
+        panic!("{} not found: CI must compare the catalog with NIST's OSCAL files", dir.display());
     } else {
         eprintln!(
             "note: {} not found; skipping the OSCAL comparison",
