@@ -99,5 +99,9 @@ hf --warmup 0 --runs 3 \
     -n "1,000 sequential processes" "sh -c 'for f in $work/portfolio/*.yaml; do $gapcheck check \$f -f json --fail-on never >/dev/null; done'" \
     -n "1,000 processes, 2 at a time" "sh -c 'ls $work/portfolio/*.yaml | xargs -P 2 -n 1 $gapcheck check -f json --fail-on never >/dev/null'" \
     -n "library loop, 1 thread" "$scale portfolio $work/portfolio 1" \
-    -n "library loop, 2 threads" "$scale portfolio $work/portfolio 2"
+    -n "library loop, 2 threads" "$scale portfolio $work/portfolio 2" \
+    -n "portfolio mode to JSON (one process, both cores)" "$gapcheck check $work/portfolio -f json --fail-on never" \
+    -n "portfolio mode, -o DIR/ (JSON+MD+HTML per arrangement + index)" "$gapcheck check $work/portfolio -f text -o $work/out/pf/ --fail-on never"
 peak "library loop, 2 threads" "$scale" portfolio "$work/portfolio" 2
+peak "portfolio mode to JSON" "$gapcheck" check "$work/portfolio" -f json --fail-on never
+peak "portfolio mode, -o DIR/" "$gapcheck" check "$work/portfolio" -o "$work/out/pf/" --fail-on never

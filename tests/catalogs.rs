@@ -309,7 +309,10 @@ fn nist_reference() -> Option<PathBuf> {
         Some(dir)
     } else if std::env::var_os("CI").is_some() {
         // CI always has the shared folder beside the clone: never skip there.
-        panic!("{} not found: CI must compare the catalog with NIST's OSCAL files", dir.display());
+        panic!(
+            "{} not found: CI must compare the catalog with NIST's OSCAL files",
+            dir.display()
+        );
     } else {
         eprintln!(
             "note: {} not found; skipping the OSCAL comparison",

@@ -4,7 +4,9 @@
 //! Each format gets its own registry so the escape function can never be the wrong one for
 //! the output, and so a Markdown partial and an HTML partial may share a name.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use handlebars::Handlebars;
 
@@ -52,7 +54,7 @@ const BUILTIN: &[Builtin] = builtin![
 ];
 
 /// Which report a registry renders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Markdown,
     Html,
@@ -178,6 +180,31 @@ fn register(
     })
 }
 
+type Registries = HashMap<(Kind, Option<PathBuf>), Arc<Handlebars<'static>>>;
+
+/// Compiled registries for this process, by kind and override directory. Compiling the
+/// templates is most of the cost of rendering one report, and a portfolio renders a
+/// thousand with the same templates. Errors are not cached, so they are reported each time.
+fn cached_registry(
+    kind: Kind,
+    template_dir: Option<&Path>,
+    escape: fn(&str) -> String,
+) -> Result<Arc<Handlebars<'static>>, RenderError> {
+    static CACHE: OnceLock<Mutex<Registries>> = OnceLock::new();
+    let key = (kind, template_dir.map(Path::to_path_buf));
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(hb) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Ok(Arc::clone(hb));
+    }
+    // Compiled outside the lock, so threads rendering other formats are not held up.
+    let hb = Arc::new(registry(kind, template_dir, escape)?);
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, Arc::clone(&hb));
+    Ok(hb)
+}
+
 /// `{{section "name"}}`: renders the partial `name` with the report context as it is.
 /// `{{> name}}` does the same but deep-copies the whole context for every inclusion, which
 /// dominated rendering a large report; the built-in main templates use `section` for their
@@ -203,7 +230,7 @@ pub fn render(
     template_dir: Option<&Path>,
     escape: fn(&str) -> String,
 ) -> Result<String, RenderError> {
-    let hb = registry(kind, template_dir, escape)?;
+    let hb = cached_registry(kind, template_dir, escape)?;
     hb.render("report", ctx).map_err(|e| RenderError::Render {
         template: kind.main().to_owned(),
         message: e.to_string(),
