@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 use gapcheck::arrangement;
 use gapcheck::catalog::{BUILTIN_CATALOGS, Registry};
 use gapcheck::diag::Sink;
-use gapcheck::evaluate::{self, Options};
-use gapcheck::report::{self, Format, Run};
+use gapcheck::evaluate::Options;
+use gapcheck::report::{self, Format};
 
 /// The capabilities the generated catalog requires, with the kind of cadence that makes
 /// sense for each (a mix of ongoing, on-demand and organizational work).
@@ -282,20 +282,8 @@ fn check_one(registry: &Registry, path: &Path) -> usize {
     let (a, _) = arrangement::load(&path.display().to_string(), &text, registry)
         .unwrap_or_else(|d| fail(&format!("{d:?}")));
     let opts = Options::new(jiff::civil::date(2026, 11, 26));
-    let evaluation = evaluate::evaluate(registry, &a, &opts);
-    let fit = gapcheck::fit::fit(&a, &evaluation);
-    let sprs = gapcheck::sprs::project(&evaluation);
-    let run = Run {
-        arrangement: &a,
-        registry,
-        evaluation: &evaluation,
-        fit: &fit,
-        sprs: sprs.as_ref(),
-        policy: opts.policy,
-        generated_at: "2026-01-01T00:00:00Z".into(),
-        today: "2026-11-26".into(),
-        baseline: None,
-    };
+    let assessment = report::Assessment::new(registry, &a, &opts);
+    let run = assessment.run(&a, registry, &opts, "2026-01-01T00:00:00Z".into(), None);
     report::render(Format::Json, &run, &report::RenderOptions::default())
         .unwrap_or_else(|e| fail(&e.to_string()))
         .len()

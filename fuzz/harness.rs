@@ -12,8 +12,8 @@ use std::sync::OnceLock;
 use gapcheck::arrangement;
 use gapcheck::catalog::Registry;
 use gapcheck::diag::{Diagnostic, Level};
-use gapcheck::evaluate::{self, Options, Status};
-use gapcheck::report::{self, Format, RenderOptions, Run};
+use gapcheck::evaluate::{Options, Status};
+use gapcheck::report::{self, Assessment, Format, RenderOptions};
 use gapcheck::yaml::MAX_FILE_BYTES;
 
 /// Separates a catalog from an arrangement in an `evaluate_render` input, so the fuzzer can
@@ -118,8 +118,8 @@ pub fn evaluate_render(data: &[u8]) {
         return;
     };
     let opts = Options::new(jiff::civil::date(2026, 1, 1));
-    let evaluation = evaluate::evaluate(registry, &a, &opts);
-    for f in &evaluation.findings {
+    let assessment = Assessment::new(registry, &a, &opts);
+    for f in &assessment.evaluation.findings {
         let needs_reason = matches!(
             f.status,
             Status::Gap | Status::Partial | Status::NeedsEvidence
@@ -133,19 +133,7 @@ pub fn evaluate_render(data: &[u8]) {
         );
         assert!(!f.failing || needs_reason, "failing while {:?}", f.status);
     }
-    let fit = gapcheck::fit::fit(&a, &evaluation);
-    let sprs = gapcheck::sprs::project(&evaluation);
-    let run = Run {
-        arrangement: &a,
-        registry,
-        evaluation: &evaluation,
-        fit: &fit,
-        sprs: sprs.as_ref(),
-        policy: opts.policy,
-        generated_at: "2026-01-01T00:00:00Z".into(),
-        today: "2026-01-01".into(),
-        baseline: None,
-    };
+    let run = assessment.run(&a, registry, &opts, "2026-01-01T00:00:00Z".into(), None);
     let render_opts = RenderOptions::default();
     for format in [
         Format::Text,

@@ -15,7 +15,7 @@ use crate::decode::Keyword;
 use crate::diag::{Diagnostic, Level};
 use crate::evaluate::{self, FailOn, Options, Policy};
 use crate::output;
-use crate::report::{self, Format, Run};
+use crate::report::{self, Format};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -368,24 +368,19 @@ fn check_one(
     formats: &[Format],
     render_opts: &report::RenderOptions,
 ) -> Result<Checked, report::RenderError> {
-    let evaluation = evaluate::evaluate(registry, a, &settings.opts);
-    let fit = crate::fit::fit(a, &evaluation);
-    let sprs = crate::sprs::project(&evaluation);
+    let assessment = report::Assessment::new(registry, a, &settings.opts);
     let comparison = settings
         .baseline
         .as_ref()
-        .map(|b| b.compare(&evaluation.findings));
-    let run = Run {
-        arrangement: a,
+        .map(|b| b.compare(&assessment.evaluation.findings));
+    let generated_at = settings.now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let run = assessment.run(
+        a,
         registry,
-        evaluation: &evaluation,
-        fit: &fit,
-        sprs: sprs.as_ref(),
-        policy: settings.opts.policy,
-        generated_at: settings.now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        today: settings.opts.today.to_string(),
-        baseline: comparison.as_ref(),
-    };
+        &settings.opts,
+        generated_at,
+        comparison.as_ref(),
+    );
     let rendered = formats
         .iter()
         .map(|f| report::render(*f, &run, render_opts))
@@ -396,13 +391,13 @@ fn check_one(
         path: a.path.clone(),
         organization: a.organization.name.clone(),
         model: a.model,
-        recommended: fit.recommended,
-        model_fits: fit.fits,
+        recommended: assessment.fit.recommended,
+        model_fits: assessment.fit.fits,
         controls: c.controls,
         gaps: c.gap,
         partial: c.partial,
         failing: c.failing,
-        sprs: sprs.as_ref().map(|s| s.score),
+        sprs: assessment.sprs.as_ref().map(|s| s.score),
         passed: run.passed(),
         reports: Vec::new(),
     };

@@ -75,62 +75,26 @@ fn baseline_fails_only_on_regressions_and_lists_improvements() {
     assert_eq!(r["summary"]["passed"], false);
 
     // Every human and machine format lists the comparison.
-    let md = run(&[
-        "check",
-        &changed,
-        "--today",
-        TODAY,
-        "--baseline",
-        base.to_str().unwrap(),
-        "-f",
-        "markdown",
-    ]);
-    assert!(
-        md.stdout.contains("## Changes since the baseline"),
-        "markdown"
-    );
-    let html = run(&[
-        "check",
-        &changed,
-        "--today",
-        TODAY,
-        "--baseline",
-        base.to_str().unwrap(),
-        "-f",
-        "html",
-    ]);
-    assert!(
-        html.stdout.contains("<h2>Changes since the baseline</h2>"),
-        "html"
-    );
-    let sarif = run(&[
-        "check",
-        &changed,
-        "--today",
-        TODAY,
-        "--baseline",
-        base.to_str().unwrap(),
-        "-f",
-        "sarif",
-    ]);
-    assert!(
-        sarif.stdout.contains("\"baselineState\": \"updated\""),
-        "sarif"
-    );
-    let junit = run(&[
-        "check",
-        &changed,
-        "--today",
-        TODAY,
-        "--baseline",
-        base.to_str().unwrap(),
-        "-f",
-        "junit",
-    ]);
-    assert!(
-        junit.stdout.contains("[regression since baseline]"),
-        "junit"
-    );
+    for (format, needle) in [
+        ("markdown", "## Changes since the baseline"),
+        ("html", "<h2>Changes since the baseline</h2>"),
+        ("sarif", "\"baselineState\": \"updated\""),
+        ("junit", "[regression since baseline]"),
+        ("text", "Since baseline"),
+    ] {
+        let args = [
+            "check",
+            &changed,
+            "--today",
+            TODAY,
+            "--baseline",
+            base.to_str().unwrap(),
+            "-f",
+            format,
+        ];
+        let out = run(&args);
+        assert!(out.stdout.contains(needle), "{format}: {needle}");
+    }
 
     // Without --baseline nothing changes.
     let (_, plain) = check_json(&["fixtures/co-managed.yaml"]);

@@ -87,6 +87,50 @@ pub struct Run<'a> {
     pub baseline: Option<&'a crate::baseline::Comparison>,
 }
 
+/// What one arrangement's check derives before rendering: findings, model fit and SPRS
+/// projection. The CLI, portfolio mode, the fuzz harness and the benchmarks all build their
+/// runs through it, so they cannot drift apart.
+pub struct Assessment<'r> {
+    pub evaluation: Evaluation<'r>,
+    pub fit: Fit,
+    pub sprs: Option<Sprs>,
+}
+
+impl<'r> Assessment<'r> {
+    pub fn new(registry: &'r Registry, a: &Arrangement, opts: &crate::evaluate::Options) -> Self {
+        let evaluation = crate::evaluate::evaluate(registry, a, opts);
+        let fit = crate::fit::fit(a, &evaluation);
+        let sprs = crate::sprs::project(&evaluation);
+        Assessment {
+            evaluation,
+            fit,
+            sprs,
+        }
+    }
+
+    /// The renderers' view of this assessment. `generated_at` is an RFC 3339 UTC time.
+    pub fn run<'a>(
+        &'a self,
+        arrangement: &'a Arrangement,
+        registry: &'a Registry,
+        opts: &crate::evaluate::Options,
+        generated_at: String,
+        baseline: Option<&'a crate::baseline::Comparison>,
+    ) -> Run<'a> {
+        Run {
+            arrangement,
+            registry,
+            evaluation: &self.evaluation,
+            fit: &self.fit,
+            sprs: self.sprs.as_ref(),
+            policy: opts.policy,
+            generated_at,
+            today: opts.today.to_string(),
+            baseline,
+        }
+    }
+}
+
 impl Run<'_> {
     /// Whether the run passes its policy (with a baseline: no failing regression).
     pub fn passed(&self) -> bool {
