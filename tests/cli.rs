@@ -184,30 +184,24 @@ fn fail_policies_and_exit_codes() {
 #[test]
 fn expiry_is_judged_against_today() {
     // The T-13 exception expires 2026-01-31: live on that day, expired the day after.
-    let out = run(&[
-        "check",
-        "fixtures/reasons.yaml",
-        "-c",
-        "fixtures/catalogs/reasons.yaml",
-        "-f",
-        "json",
-        "--today",
-        "2026-01-31",
-    ]);
-    let r: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    assert_eq!(finding(&r, "test-reasons", "T-13")["status"], "waived");
-    let out = run(&[
-        "check",
-        "fixtures/reasons.yaml",
-        "-c",
-        "fixtures/catalogs/reasons.yaml",
-        "-f",
-        "json",
-        "--today",
-        "2026-02-01",
-    ]);
-    let r: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    assert_eq!(finding(&r, "test-reasons", "T-13")["status"], "gap");
+    for (today, status) in [("2026-01-31", "waived"), ("2026-02-01", "gap")] {
+        let out = run(&[
+            "check",
+            "fixtures/reasons.yaml",
+            "-c",
+            "fixtures/catalogs/reasons.yaml",
+            "-f",
+            "json",
+            "--today",
+            today,
+        ]);
+        let r: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        assert_eq!(
+            finding(&r, "test-reasons", "T-13")["status"],
+            status,
+            "{today}"
+        );
+    }
 }
 
 /// Each invalid input: exit 2, the position in `file:line:column` form, and the message.

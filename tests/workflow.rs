@@ -195,23 +195,15 @@ fn portfolio_checks_every_arrangement_and_writes_an_index() {
     assert_eq!(from_dir["findings"], alone["findings"]);
 
     // JSON to stdout, deterministic across runs (parallel evaluation keeps the order).
-    let a = run(&[
+    let json_args = [
         "check",
         clients.to_str().unwrap(),
         "--today",
         TODAY,
         "-f",
         "json",
-    ]);
-    let b = run(&[
-        "check",
-        clients.to_str().unwrap(),
-        "--today",
-        TODAY,
-        "-f",
-        "json",
-    ]);
-    assert_eq!(a.stdout, b.stdout);
+    ];
+    assert_eq!(run(&json_args).stdout, run(&json_args).stdout);
     // All passing: exit 0.
     std::fs::remove_dir_all(clients.join("nested")).unwrap();
     assert_eq!(
