@@ -18,11 +18,11 @@ fn main() {
     );
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
-        let abs = fs::canonicalize(f).expect("canonical path");
+        // Resolved against the manifest directory at compile time rather than baked in as
+        // an absolute path, so a moved checkout sharing a target directory still builds.
+        let shown = f.display().to_string();
         out.push_str(&format!(
-            "    ({:?}, include_str!({:?})),\n",
-            f.display().to_string(),
-            abs.display().to_string()
+            "    ({shown:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/{shown}\"))),\n"
         ));
     }
     out.push_str("];\n");
