@@ -107,6 +107,10 @@ pub struct Control {
     pub requires: Option<Requirement>,
     pub when: Option<Condition>,
     pub guidance: Option<String>,
+    /// Why `requires` asks for these capabilities and thresholds, quoting the control's own
+    /// words ("SI-4(2): 'near real-time analysis' -> continuous"). A mapping is a claim an
+    /// auditor must be able to check, so it carries its reason with it.
+    pub rationale: Option<String>,
     pub related: Vec<ControlRef>,
     /// Static: the requirement cannot be met when every ongoing capability is unavailable.
     pub break_fix_incompatible: bool,
@@ -464,6 +468,7 @@ const CONTROL_KEYS: &[&str] = &[
     "requires",
     "when",
     "guidance",
+    "rationale",
     "related",
 ];
 
@@ -604,6 +609,9 @@ fn parse_control(sink: &mut Sink, node: &Node, vocab: &Vocabulary) -> Option<Con
     let guidance = f
         .get("guidance")
         .and_then(|n| decode::string(sink, n, "`guidance`"));
+    let rationale = f
+        .get("rationale")
+        .and_then(|n| decode::string(sink, n, "`rationale`"));
     let props = f
         .get("props")
         .map(|n| read_props(sink, n))
@@ -660,6 +668,7 @@ fn parse_control(sink: &mut Sink, node: &Node, vocab: &Vocabulary) -> Option<Con
         requires,
         when,
         guidance,
+        rationale,
         related,
         break_fix_incompatible,
         file: sink.file().to_owned(),

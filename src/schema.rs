@@ -179,7 +179,7 @@ pub fn catalog(vocab: &Vocabulary) -> Value {
                 "required": ["id", "title", "citation", "statement", "severity"],
                 "properties": {
                     "id": { "type": "string", "minLength": 1 },
-                    "title": text, "group": text, "citation": text, "statement": text, "guidance": text,
+                    "title": text, "group": text, "citation": text, "statement": text, "guidance": text, "rationale": text,
                     "severity": enum_of::<Severity>(),
                     "props": { "type": "object", "additionalProperties": { "type": ["string", "integer", "boolean", "number"] } },
                     "profiles": { "type": "array", "items": { "type": "string" } },
