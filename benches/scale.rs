@@ -364,7 +364,7 @@ fn suite() {
         ms(best(20, || check_one(&builtin, &all)))
     );
 
-    let high = root.join("../shared/reference/nist-800-53-rev5/NIST_SP-800-53_rev5_HIGH-baseline-resolved-profile_catalog-min.json");
+    let high = root.join("tests/data/nist-800-53-rev5/NIST_SP-800-53_rev5_HIGH-baseline-resolved-profile_catalog-min.json");
     if high.exists() {
         let opts = gapcheck::oscal::ImportOptions {
             id: Some("nist-high".into()),

@@ -297,29 +297,10 @@ fn level2_poam_eligibility_follows_the_rule() {
 
 // ---------------------------------------------------------------- NIST SP 800-53 (OSCAL)
 
-/// Where NIST's OSCAL files are read in place. The reference data is shared by the team, not
-/// part of the crate, so a checkout without it skips the comparison (and says so) — except
-/// under CI, where it must be there; `GAPCHECK_NIST_REFERENCE` names another copy.
-fn nist_reference() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("GAPCHECK_NIST_REFERENCE") {
-        return Some(PathBuf::from(dir));
-    }
-    let dir = crate_path("../shared/reference/nist-800-53-rev5");
-    if dir.is_dir() {
-        Some(dir)
-    } else if std::env::var_os("CI").is_some() {
-        // CI always has the shared folder beside the clone: never skip there.
-        panic!(
-            "{} not found: CI must compare the catalog with NIST's OSCAL files",
-            dir.display()
-        );
-    } else {
-        eprintln!(
-            "note: {} not found; skipping the OSCAL comparison",
-            dir.display()
-        );
-        None
-    }
+/// NIST's OSCAL files: the copy kept in the repository (tests/data/nist-800-53-rev5/), which
+/// tests/oscal.rs compares with the source copy whenever that is beside the clone.
+fn nist_reference() -> PathBuf {
+    crate_path("tests/data/nist-800-53-rev5")
 }
 
 fn read_json(dir: &Path, file: &str) -> serde_json::Value {
@@ -356,7 +337,7 @@ fn oscal_id_conversion() {
 
 #[test]
 fn nist_titles_and_baselines_match_oscal() {
-    let Some(dir) = nist_reference() else { return };
+    let dir = nist_reference();
     let catalog_json = read_json(
         &dir,
         "NIST_SP-800-53_rev5_HIGH-baseline-resolved-profile_catalog-min.json",

@@ -3,15 +3,49 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use gapcheck::catalog::{Registry, Requirement};
 use gapcheck::oscal::{self, ImportOptions, Mapping, OscalError};
 
+const HIGH_CATALOG: &str = "NIST_SP-800-53_rev5_HIGH-baseline-resolved-profile_catalog-min.json";
+
 fn high_catalog() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(
-        "../shared/reference/nist-800-53-rev5/NIST_SP-800-53_rev5_HIGH-baseline-resolved-profile_catalog-min.json",
-    )
+    common::nist_data(HIGH_CATALOG)
+}
+
+/// The repository's copy of NIST's files is the one the tests read; where the team's source
+/// copy is beside the clone (always in the workspace's CI), the two must be byte-identical,
+/// so a copy edited by mistake cannot pass for NIST's text.
+#[test]
+fn repository_copy_of_nist_files_matches_the_source() {
+    let Some(source) = common::nist_source_copy() else {
+        eprintln!(
+            "note: no source copy of NIST's OSCAL files beside the clone; comparison skipped"
+        );
+        return;
+    };
+    let mut names: Vec<String> = std::fs::read_dir(&source)
+        .unwrap_or_else(|e| panic!("{}: {e}", source.display()))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    assert!(
+        !names.is_empty(),
+        "{} holds no OSCAL files",
+        source.display()
+    );
+    for name in &names {
+        let want = std::fs::read(source.join(name)).unwrap();
+        let got = std::fs::read(common::nist_data(name))
+            .unwrap_or_else(|e| panic!("tests/data/nist-800-53-rev5/{name} missing: {e}"));
+        assert!(
+            got == want,
+            "tests/data/nist-800-53-rev5/{name} differs from {}",
+            source.display()
+        );
+    }
 }
 
 fn with_id(id: &str) -> ImportOptions {

@@ -72,3 +72,23 @@ pub fn codes(f: &serde_json::Value) -> Vec<String> {
         .map(|r| r["code"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// NIST's OSCAL files, kept in the repository (tests/data/nist-800-53-rev5/README.md names
+/// their source) so that `cargo test` passes on a clone with nothing beside it.
+pub fn nist_data(file: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/nist-800-53-rev5")
+        .join(file)
+}
+
+/// The team's source copy of the same files, when one is beside the clone
+/// (`GAPCHECK_NIST_REFERENCE` names another place). Absent on a fresh clone: then the
+/// repository copy is all there is, and the comparison with the source is skipped.
+pub fn nist_source_copy() -> Option<std::path::PathBuf> {
+    if let Some(dir) = std::env::var_os("GAPCHECK_NIST_REFERENCE") {
+        return Some(dir.into());
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/reference/nist-800-53-rev5");
+    dir.is_dir().then_some(dir)
+}
