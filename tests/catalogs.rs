@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use gapcheck::arrangement::{self, Arrangement};
 use gapcheck::capability::CapabilityKind;
-use gapcheck::catalog::{Catalog, Control, Prop, Registry};
+use gapcheck::catalog::{Catalog, Control, Prop, Registry, Requirement};
 use gapcheck::evaluate::{self, Evaluation, Options, ReasonCode, Status};
 use gapcheck::sprs;
 
@@ -464,12 +464,14 @@ fn hipaa_break_fix_property_per_section() {
         &[
             // 164.308 administrative: ongoing review and operations cannot be bought per
             // incident; documents, people and contracts can be the organization's own.
+            // Risk management is the documented plan built on the risk analysis; terminating
+            // access is account removal, which is ongoing access management.
             ("164.308(a)(1)(ii)(A)", false),
-            ("164.308(a)(1)(ii)(B)", true),
+            ("164.308(a)(1)(ii)(B)", false),
             ("164.308(a)(1)(ii)(C)", false),
             ("164.308(a)(1)(ii)(D)", true),
             ("164.308(a)(2)", false),
-            ("164.308(a)(3)(ii)(C)", false),
+            ("164.308(a)(3)(ii)(C)", true),
             ("164.308(a)(5)(ii)(B)", true),
             ("164.308(a)(6)(ii)", true),
             ("164.308(a)(7)(i)", false),
@@ -478,7 +480,11 @@ fn hipaa_break_fix_property_per_section() {
             // 164.310 physical
             ("164.310(a)(1)", false),
             ("164.310(b)", false),
-            ("164.310(d)(2)(i)", false),
+            // Disposal and re-use sanitize media: data protection (DESIGN §2), ongoing.
+            ("164.310(d)(2)(i)", true),
+            ("164.310(d)(2)(ii)", true),
+            // "when needed, before movement of equipment": a backup or a copy made on demand.
+            ("164.310(d)(2)(iv)", false),
             // 164.312 technical
             ("164.312(a)(2)(i)", true),
             ("164.312(b)", true),
@@ -509,7 +515,8 @@ fn glba_break_fix_property_per_element() {
             ("314.4(e)(2)", false),
             ("314.4(f)(1)", false),
             ("314.4(g)", false),
-            ("314.4(h)", true),
+            // (h) asks for a written plan, not a standing responder.
+            ("314.4(h)", false),
             ("314.4(i)", false),
             ("314.4(j)", false),
         ],
@@ -583,7 +590,8 @@ fn nist_break_fix_property_per_family() {
             ("IR-8", false),
             ("CP-2", false),
             ("CP-9", true),
-            ("MA-2", false),
+            // MA-2 d: sanitizing media before off-site maintenance is data protection.
+            ("MA-2", true),
             ("MA-6", false),
             ("AT-2", true),
             ("AC-2", true),
@@ -869,4 +877,510 @@ fn waived_requirements_still_cost_points() {
     assert_eq!(s.score, 107);
     assert!(s.open.iter().all(|o| o.status == Status::Waived));
     assert!(s.conditional_eligible);
+}
+
+// ---------------------------------------------------------------- content corrections
+
+/// `related` lists, by the NIST catalog's own stated rule: every control SP 800-53 names as
+/// related (OSCAL `links` with `rel="related"`) that is in this catalog, in OSCAL's order.
+/// PM-31 is in no security baseline, so its links are written out here from the PRIVACY
+/// baseline resolved-profile catalog (5.1.1+u4), and compared with that file when present.
+#[test]
+fn nist_related_lists_are_complete_per_the_catalogs_rule() {
+    let r = registry();
+    let cat = catalog(&r, "nist-800-53-conmon");
+    let in_catalog: BTreeSet<String> = cat.controls.iter().map(|c| oscal_id(&c.id)).collect();
+    let mut links: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let pm31 = [
+        "ac-2", "ac-6", "ac-17", "at-4", "au-6", "au-13", "ca-2", "ca-5", "ca-6", "ca-7", "cm-3",
+        "cm-4", "cm-6", "cm-11", "ia-5", "ir-5", "ma-2", "ma-3", "ma-4", "pe-3", "pe-6", "pe-14",
+        "pe-16", "pe-20", "pl-2", "pm-4", "pm-6", "pm-9", "pm-10", "pm-12", "pm-14", "pm-23",
+        "pm-28", "ps-7", "pt-7", "ra-3", "ra-5", "ra-7", "sa-9", "sa-11", "sc-5", "sc-7", "sc-18",
+        "sc-38", "sc-43", "si-3", "si-4", "si-12", "sr-2", "sr-4",
+    ];
+    links.insert("pm-31".into(), pm31.iter().map(|s| s.to_string()).collect());
+    // SP 800-53 Rev. 5 lists no related controls for these three optional enhancements.
+    for oid in ["ca-7.3", "ca-7.5", "ca-7.6"] {
+        links.insert(oid.into(), Vec::new());
+    }
+    let reference = nist_reference();
+    if let Some(dir) = &reference {
+        let mut files = vec!["NIST_SP-800-53_rev5_HIGH-baseline-resolved-profile_catalog-min.json"];
+        let privacy = "NIST_SP-800-53_rev5_PRIVACY-baseline-resolved-profile_catalog-min.json";
+        if dir.join(privacy).is_file() {
+            files.push(privacy);
+        }
+        for file in files {
+            let json = read_json(dir, file);
+            let mut found = BTreeMap::new();
+            for group in json["catalog"]["groups"].as_array().into_iter().flatten() {
+                collect_related(&group["controls"], &mut found);
+            }
+            for (oid, list) in found {
+                if let Some(written) = links.get(&oid) {
+                    assert_eq!(
+                        written, &list,
+                        "{oid}: written-out links differ from {file}"
+                    );
+                }
+                links.insert(oid, list);
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for c in &cat.controls {
+        let oid = oscal_id(&c.id);
+        let Some(all) = links.get(&oid) else {
+            // Without the reference files only the written-out controls are checked.
+            if reference.is_some() {
+                problems.push(format!("{}: no OSCAL links known", c.id));
+            }
+            continue;
+        };
+        let want: Vec<String> = all
+            .iter()
+            .filter(|l| in_catalog.contains(*l))
+            .cloned()
+            .collect();
+        let have: Vec<String> = c
+            .related
+            .iter()
+            .filter(|r| r.catalog == cat.id)
+            .map(|r| oscal_id(&r.control))
+            .collect();
+        if have != want {
+            problems.push(format!("{}: related {have:?}, OSCAL says {want:?}", c.id));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+fn collect_related(controls: &serde_json::Value, out: &mut BTreeMap<String, Vec<String>>) {
+    for c in controls.as_array().into_iter().flatten() {
+        if let Some(id) = c["id"].as_str() {
+            let related = c["links"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|l| l["rel"] == "related")
+                .filter_map(|l| l["href"].as_str())
+                .map(|h| h.trim_start_matches('#').to_owned())
+                .collect();
+            out.insert(id.to_owned(), related);
+        }
+        collect_related(&c["controls"], out);
+    }
+}
+
+/// SP 800-53B's privacy baseline (PRIVACY baseline profile, OSCAL 5.1.1+u4), restricted to
+/// this catalog. PM-31 is there and in none of low, moderate and high.
+#[test]
+fn nist_privacy_baseline_membership_is_marked() {
+    let privacy = [
+        "AT-2", "AU-11", "AU-2", "CA-2", "CA-5", "CA-7", "CA-7(4)", "IR-4", "IR-5", "IR-6", "IR-8",
+        "PM-31", "RA-3",
+    ];
+    let r = registry();
+    let cat = catalog(&r, "nist-800-53-conmon");
+    let marked: BTreeSet<&str> = cat
+        .controls
+        .iter()
+        .filter(|c| c.prop_bool("privacy_baseline") == Some(true))
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(marked, privacy.into_iter().collect());
+    let pm31 = control(cat, "PM-31");
+    assert_eq!(prop_str(pm31, "baselines"), Some("none"));
+    assert!(pm31.profiles == ["unallocated"]);
+    let notes = cat.notes.as_deref().unwrap_or_default();
+    assert!(notes.contains("privacy baseline only"), "{notes}");
+    if let Some(dir) = nist_reference() {
+        let file = "NIST_SP-800-53_rev5_PRIVACY-baseline_profile.json";
+        if dir.join(file).is_file() {
+            let json = read_json(&dir, file);
+            let ids: BTreeSet<String> =
+                json["profile"]["imports"][0]["include-controls"][0]["with-ids"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect();
+            for c in &cat.controls {
+                assert_eq!(
+                    ids.contains(&oscal_id(&c.id)),
+                    marked.contains(c.id.as_str()),
+                    "{}",
+                    c.id
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn glba_text_and_effective_dates_as_in_force() {
+    let r = registry();
+    let cat = catalog(&r, "glba-safeguards");
+    let j = control(cat, "314.4(j)");
+    assert!(
+        j.statement.starts_with(
+            "Notify the Federal Trade Commission about notification events in accordance \
+             with paragraphs (j)(1) and (2) of this section. (1) Notification requirement."
+        ),
+        "{}",
+        j.statement
+    );
+    assert_eq!(prop_str(j, "effective"), Some("2024-05-13"));
+    // 314.5 today says only that (j) is effective May 13, 2024 (88 FR 77509).
+    let notes = cat.notes.as_deref().unwrap_or_default();
+    assert!(
+        notes.contains("reads only \"Section 314.4(j) is effective as of May 13, 2024\""),
+        "{notes}"
+    );
+    assert!(!notes.contains("Under 314.5, 314.4(a)"), "{notes}");
+}
+
+#[test]
+fn hipaa_amendment_history_includes_the_2013_technical_corrections() {
+    let r = registry();
+    let cat = catalog(&r, "hipaa-security");
+    let notes = cat.notes.as_deref().unwrap_or_default();
+    for amendment in ["78 FR 5566", "78 FR 34264, 34266"] {
+        assert!(notes.contains(amendment), "{amendment}: {notes}");
+    }
+    assert_eq!(cat.version.as_deref(), Some("2013-06-07"));
+}
+
+// ---------------------------------------------------------------- harmonized mappings
+
+/// The capabilities of a requirement, thresholds and owner rules left out (those follow
+/// each text's own words), children sorted, one-child groups flattened.
+fn shape(r: &Requirement) -> String {
+    match r {
+        Requirement::Leaf(l) => l.capability.clone(),
+        Requirement::All(v) | Requirement::Any(v) if v.len() == 1 => shape(&v[0]),
+        Requirement::All(v) | Requirement::Any(v) => {
+            let mut parts: Vec<String> = v.iter().map(shape).collect();
+            parts.sort();
+            let op = if matches!(r, Requirement::All(_)) {
+                "all"
+            } else {
+                "any"
+            };
+            format!("{op}({})", parts.join(", "))
+        }
+    }
+}
+
+/// How a control carries a shared obligation: exactly, or as one part of an `all` whose
+/// other parts its own text adds (a plan, a document, a record).
+#[derive(Clone, Copy, Debug)]
+enum Carries {
+    Exactly,
+    Plus,
+}
+use Carries::{Exactly, Plus};
+
+/// One shared obligation: what it is, its capabilities, and the controls that state it.
+type Obligation = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, Carries)],
+);
+
+/// The same obligation maps to the same capabilities in every catalog.
+const HARMONIZED: &[Obligation] = &[
+    (
+        "media sanitized before disposal or re-use",
+        "data-protection",
+        &[
+            ("hipaa-security:164.310(d)(2)(ii)", Exactly),
+            ("cmmc:MP.L1-b.1.vii", Exactly),
+            ("cmmc:MP.L2-3.8.3", Exactly),
+            ("cmmc:MA.L2-3.7.3", Exactly),
+            ("hipaa-security:164.310(d)(2)(i)", Plus),
+            ("glba-safeguards:314.4(c)(6)", Plus),
+            ("nist-800-53-conmon:MA-2", Plus),
+        ],
+    ),
+    (
+        "access removed when employment ends or changes",
+        "all(access-management, workforce-security)",
+        &[
+            ("hipaa-security:164.308(a)(3)(ii)(C)", Exactly),
+            ("cmmc:PS.L2-3.9.2", Exactly),
+            ("nist-800-53-conmon:AC-2", Exactly),
+        ],
+    ),
+    (
+        "written incident response plan",
+        "policy-management",
+        &[
+            ("glba-safeguards:314.4(h)", Exactly),
+            ("nist-800-53-conmon:IR-8", Exactly),
+        ],
+    ),
+    (
+        "written contingency and emergency-mode plan",
+        "contingency-planning",
+        &[
+            ("hipaa-security:164.308(a)(7)(i)", Exactly),
+            ("hipaa-security:164.308(a)(7)(ii)(C)", Exactly),
+            ("nist-800-53-conmon:CP-2", Exactly),
+        ],
+    ),
+    (
+        "security alerts and advisories received and acted on",
+        "patch-management",
+        &[
+            ("nist-800-53-conmon:SI-5", Exactly),
+            ("cmmc:SI.L2-3.14.3", Exactly),
+        ],
+    ),
+    (
+        "assessment of control effectiveness (a risk assessment alone is not one)",
+        "any(continuous-monitoring, penetration-testing)",
+        &[
+            ("glba-safeguards:314.4(d)(1)", Exactly),
+            ("cmmc:CA.L2-3.12.1", Exactly),
+            ("cmmc:RA.L3-3.11.5e", Exactly),
+            ("nist-800-53-conmon:CA-2", Plus),
+            ("hipaa-security:164.308(a)(8)", Plus),
+        ],
+    ),
+    (
+        "risk assessment",
+        "risk-assessment",
+        &[
+            ("hipaa-security:164.308(a)(1)(ii)(A)", Exactly),
+            ("glba-safeguards:314.4(b)", Exactly),
+            ("glba-safeguards:314.4(b)(2)", Exactly),
+            ("cmmc:RA.L2-3.11.1", Exactly),
+            ("nist-800-53-conmon:RA-3", Plus),
+            ("glba-safeguards:314.4(b)(1)", Plus),
+        ],
+    ),
+    (
+        "audit records reviewed",
+        "all(log-management, log-review)",
+        &[
+            ("hipaa-security:164.308(a)(1)(ii)(D)", Exactly),
+            ("hipaa-security:164.312(b)", Exactly),
+            ("nist-800-53-conmon:AU-6", Exactly),
+            ("cmmc:AU.L2-3.3.5", Exactly),
+        ],
+    ),
+    (
+        "audit records generated and retained",
+        "log-management",
+        &[
+            ("nist-800-53-conmon:AU-2", Exactly),
+            ("nist-800-53-conmon:AU-11", Exactly),
+            ("nist-800-53-conmon:AU-12", Exactly),
+            ("cmmc:AU.L2-3.3.1", Exactly),
+        ],
+    ),
+    (
+        "protection from malicious code",
+        "malware-protection",
+        &[
+            ("nist-800-53-conmon:SI-3", Exactly),
+            ("hipaa-security:164.308(a)(5)(ii)(B)", Exactly),
+            ("cmmc:SI.L1-b.1.xiii", Exactly),
+            ("cmmc:SI.L1-b.1.xiv", Exactly),
+            ("cmmc:SI.L2-3.14.2", Exactly),
+            ("cmmc:SI.L2-3.14.4", Exactly),
+        ],
+    ),
+    (
+        "flaws corrected in a timely manner",
+        "patch-management",
+        &[
+            ("cmmc:SI.L1-b.1.xii", Exactly),
+            ("cmmc:SI.L2-3.14.1", Exactly),
+            ("nist-800-53-conmon:SI-2", Plus),
+        ],
+    ),
+    (
+        "vulnerabilities scanned",
+        "vulnerability-scanning",
+        &[
+            ("cmmc:RA.L2-3.11.2", Exactly),
+            ("nist-800-53-conmon:RA-5", Plus),
+        ],
+    ),
+    (
+        "security awareness training",
+        "security-awareness-training",
+        &[
+            ("nist-800-53-conmon:AT-2", Exactly),
+            ("hipaa-security:164.308(a)(5)(i)", Exactly),
+            ("glba-safeguards:314.4(e)(1)", Exactly),
+            ("cmmc:AT.L2-3.2.1", Exactly),
+        ],
+    ),
+    (
+        "encryption of stored and transmitted information",
+        "data-protection",
+        &[
+            ("hipaa-security:164.312(a)(2)(iv)", Exactly),
+            ("hipaa-security:164.312(e)(2)(ii)", Exactly),
+            ("glba-safeguards:314.4(c)(3)", Exactly),
+            ("cmmc:SC.L2-3.13.8", Exactly),
+            ("cmmc:SC.L2-3.13.11", Exactly),
+            ("cmmc:SC.L2-3.13.16", Exactly),
+        ],
+    ),
+    (
+        "multifactor authentication",
+        "access-management",
+        &[
+            ("glba-safeguards:314.4(c)(5)", Exactly),
+            ("cmmc:IA.L2-3.5.3", Exactly),
+        ],
+    ),
+    (
+        "unique identification and authentication of users",
+        "access-management",
+        &[
+            ("hipaa-security:164.312(a)(2)(i)", Exactly),
+            ("hipaa-security:164.312(d)", Exactly),
+            ("cmmc:IA.L1-b.1.v", Exactly),
+            ("cmmc:IA.L1-b.1.vi", Exactly),
+            ("cmmc:IA.L2-3.5.1", Exactly),
+            ("cmmc:IA.L2-3.5.2", Exactly),
+        ],
+    ),
+    (
+        "session ended after inactivity",
+        "configuration-management",
+        &[
+            ("hipaa-security:164.312(a)(2)(iii)", Exactly),
+            ("cmmc:AC.L2-3.1.11", Exactly),
+        ],
+    ),
+    (
+        "boundary protection",
+        "network-security",
+        &[
+            ("nist-800-53-conmon:SC-7", Exactly),
+            ("cmmc:SC.L1-b.1.x", Exactly),
+            ("cmmc:SC.L2-3.13.1", Exactly),
+        ],
+    ),
+    (
+        "inventory and accountability of hardware and media",
+        "asset-inventory",
+        &[
+            ("nist-800-53-conmon:CM-8", Exactly),
+            ("glba-safeguards:314.4(c)(2)", Exactly),
+            ("hipaa-security:164.310(d)(2)(iii)", Exactly),
+            ("cmmc:CM.L3-3.4.3e", Exactly),
+            ("cmmc:MP.L2-3.8.5", Plus),
+        ],
+    ),
+    (
+        "ongoing monitoring of control effectiveness",
+        "continuous-monitoring",
+        &[
+            ("cmmc:CA.L2-3.12.3", Exactly),
+            ("nist-800-53-conmon:CA-7", Plus),
+            ("nist-800-53-conmon:PM-31", Plus),
+        ],
+    ),
+    (
+        "contingency plan tested",
+        "recovery-testing",
+        &[
+            ("nist-800-53-conmon:CP-4", Exactly),
+            ("hipaa-security:164.308(a)(7)(ii)(D)", Plus),
+        ],
+    ),
+    (
+        "backups made and protected",
+        "backup",
+        &[
+            ("nist-800-53-conmon:CP-9", Exactly),
+            ("hipaa-security:164.308(a)(7)(ii)(A)", Plus),
+            ("cmmc:MP.L2-3.8.9", Plus),
+        ],
+    ),
+    (
+        "incidents tracked and documented",
+        "incident-records",
+        &[
+            ("nist-800-53-conmon:IR-5", Exactly),
+            ("service-model:SM-08", Exactly),
+        ],
+    ),
+    (
+        "incidents responded to and documented",
+        "all(incident-records, incident-response)",
+        &[
+            ("hipaa-security:164.308(a)(6)(ii)", Exactly),
+            ("cmmc:IR.L2-3.6.2", Exactly),
+        ],
+    ),
+    (
+        "physical access limited to authorized individuals",
+        "physical-security",
+        &[
+            ("cmmc:PE.L1-b.1.viii", Exactly),
+            ("cmmc:PE.L2-3.10.1", Exactly),
+            ("hipaa-security:164.310(a)(1)", Plus),
+        ],
+    ),
+    (
+        "service providers selected, contracted and overseen",
+        "vendor-oversight",
+        &[
+            ("hipaa-security:164.308(b)(1)", Exactly),
+            ("glba-safeguards:314.4(f)(1)", Exactly),
+            ("glba-safeguards:314.4(f)(2)", Exactly),
+            ("glba-safeguards:314.4(f)(3)", Exactly),
+        ],
+    ),
+];
+
+#[test]
+fn equivalent_obligations_map_to_the_same_capabilities() {
+    let r = registry();
+    let mut problems = Vec::new();
+    for (obligation, core, members) in HARMONIZED {
+        for (name, carries) in *members {
+            let (cat_id, id) = name.split_once(':').expect("catalog:control");
+            let c = control(catalog(&r, cat_id), id);
+            let Some(req) = &c.requires else {
+                problems.push(format!("{obligation}: {name} has no requires"));
+                continue;
+            };
+            let have = shape(req);
+            let ok = match carries {
+                Exactly => have == *core,
+                Plus => match req {
+                    Requirement::All(children) => {
+                        let parts: Vec<String> = children.iter().map(shape).collect();
+                        let core_parts: Vec<String> = match core.strip_prefix("all(") {
+                            Some(inner) => inner
+                                .trim_end_matches(')')
+                                .split(", ")
+                                .map(str::to_owned)
+                                .collect(),
+                            None => vec![core.to_string()],
+                        };
+                        have != *core
+                            && (parts.iter().any(|p| p == core)
+                                || core_parts.iter().all(|p| parts.contains(p)))
+                    }
+                    _ => false,
+                },
+            };
+            if !ok {
+                problems.push(format!(
+                    "{obligation}: {name} maps to {have}, expected {core} ({carries:?})"
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
