@@ -435,6 +435,7 @@ fn read_rules(sink: &mut Sink, root: &Node, vocab: &Vocabulary) -> Vec<Rule> {
         return Vec::new();
     };
     let mut rules = Vec::new();
+    let mut budget = crate::arrangement::RegexBudget::default();
     for node in decode::list(sink, list, "`rules`") {
         let Some(f) = Fields::new(
             sink,
@@ -447,7 +448,8 @@ fn read_rules(sink: &mut Sink, root: &Node, vocab: &Vocabulary) -> Vec<Rule> {
         let matcher = match (f.get("id"), f.get("pattern")) {
             (Some(id), None) => decode::string(sink, id, "`id`").map(Matcher::Id),
             (None, Some(p)) => {
-                crate::arrangement::user_regex(sink, p, "`pattern`").map(Matcher::Pattern)
+                crate::arrangement::user_regex_within(sink, p, "`pattern`", &mut budget)
+                    .map(Matcher::Pattern)
             }
             (Some(_), Some(_)) => {
                 sink.error(
@@ -504,7 +506,19 @@ struct Walk<'a> {
     params: HashMap<&'a str, &'a Param>,
     controls: Vec<Out<'a>>,
     withdrawn: usize,
+    /// Bytes of prose produced by parameter expansion so far, over the whole document: a
+    /// parameter whose choices insert other parameters multiplies its text at every level,
+    /// so a 2 KB file could otherwise ask for gigabytes.
+    expanded: std::cell::Cell<usize>,
 }
+
+/// The most prose that parameter expansion may produce for one import. The result must load
+/// as a catalog, which is refused past [`yaml::MAX_FILE_BYTES`], so nothing useful is lost.
+pub const MAX_EXPANDED_BYTES: usize = yaml::MAX_FILE_BYTES as usize;
+
+/// How deep parameters may insert one another. A choice may insert a parameter whose
+/// choices insert others; NIST's catalogs nest two deep.
+pub const MAX_PARAM_DEPTH: usize = 8;
 
 impl<'a> Walk<'a> {
     fn invalid(&self, path: &str, message: String) -> OscalError {
@@ -654,14 +668,12 @@ impl<'a> Walk<'a> {
 
     /// Fills `{{ insert: param, ID }}` with the parameter's printed form.
     fn render_prose(&self, prose: &str, path: &str, depth: usize) -> Result<String, OscalError> {
-        /// A choice may insert a parameter whose choices insert others; real catalogs nest
-        /// two deep. The limit stops a parameter that (indirectly) inserts itself.
-        const MAX_DEPTH: usize = 8;
-        if depth > MAX_DEPTH {
+        // The depth limit stops a parameter that (indirectly) inserts itself.
+        if depth > MAX_PARAM_DEPTH {
             return Err(self.invalid(
                 path,
                 format!(
-                    "parameters insert each other more than {MAX_DEPTH} levels deep (a cycle?)"
+                    "parameters insert each other more than {MAX_PARAM_DEPTH} levels deep (a cycle?)"
                 ),
             ));
         }
@@ -678,7 +690,19 @@ impl<'a> Walk<'a> {
                     let param = self.params.get(id).ok_or_else(|| {
                         self.invalid(path, format!("inserts unknown parameter `{id}`"))
                     })?;
-                    out.push_str(&self.render_param(param, path, depth)?);
+                    let text = self.render_param(param, path, depth)?;
+                    let total = self.expanded.get().saturating_add(text.len());
+                    if total > MAX_EXPANDED_BYTES {
+                        return Err(self.invalid(
+                            path,
+                            format!(
+                                "inserting parameter `{id}` expands the prose past {} MiB (parameters that insert each other multiply their text)",
+                                MAX_EXPANDED_BYTES >> 20
+                            ),
+                        ));
+                    }
+                    self.expanded.set(total);
+                    out.push_str(&text);
                 }
                 None => out.push_str(&rest[start..start + len + 2]),
             }
@@ -749,31 +773,45 @@ fn normalize_space(s: &str) -> String {
 }
 
 /// OSCAL prose is Markdown: a link `[AU-2a](#au-2_smt.a)` prints as its text.
+///
+/// One pass, linear in the input: the next bracket and the next end of a link target are
+/// found by cursors that only move forward, so a file of 400 KB of `[` or of unclosed
+/// `[a](x` costs no more than any other 400 KB.
 fn strip_links(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(open) = rest.find('[') {
-        let after = &rest[open + 1..];
-        let link = after.find("](").and_then(|close| {
-            let text = &after[..close];
-            let target = &after[close + 2..];
-            let end = target.find(')')?;
-            (!text.contains(['[', ']']) && !target[..end].contains(char::is_whitespace))
-                .then_some((text, close + 2 + end + 1))
-        });
-        match link {
-            Some((text, len)) => {
-                out.push_str(&rest[..open]);
-                out.push_str(text);
-                rest = &after[len..];
-            }
-            None => {
-                out.push_str(&rest[..=open]);
-                rest = after;
+    /// The first byte index at or after `from` whose character satisfies `hit`, or the
+    /// length; cached in `cursor` while later queries start before the cached answer.
+    fn next(s: &str, cursor: &mut Option<usize>, from: usize, hit: fn(char) -> bool) -> usize {
+        match *cursor {
+            Some(c) if c >= from => c,
+            _ => {
+                let at = s[from..].find(hit).map_or(s.len(), |i| from + i);
+                *cursor = Some(at);
+                at
             }
         }
     }
-    out.push_str(rest);
+    let bytes = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut copied = 0;
+    let mut at = 0;
+    let (mut bracket, mut stop) = (None, None);
+    while let Some(i) = s[at..].find('[') {
+        let open = at + i;
+        at = open + 1;
+        let close = next(s, &mut bracket, open + 1, |c| c == '[' || c == ']');
+        if bytes.get(close) != Some(&b']') || bytes.get(close + 1) != Some(&b'(') {
+            continue;
+        }
+        let end = next(s, &mut stop, close + 2, |c| c == ')' || c.is_whitespace());
+        if bytes.get(end) != Some(&b')') {
+            continue;
+        }
+        out.push_str(&s[copied..open]);
+        out.push_str(&s[open + 1..close]);
+        copied = end + 1;
+        at = end + 1;
+    }
+    out.push_str(&s[copied..]);
     out
 }
 
@@ -806,6 +844,7 @@ fn convert(
         params: HashMap::new(),
         controls: Vec::new(),
         withdrawn: 0,
+        expanded: std::cell::Cell::new(0),
     };
     walk.collect_params(&cat.params, "catalog")?;
     walk.params_of_controls(&cat.controls, "catalog")?;
