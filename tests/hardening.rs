@@ -1,0 +1,211 @@
+//! Issue 11: every input-driven multiplication has a budget, and crossing it is a located
+//! error, never an OOM, a hang or a panic. One regression test (or more) per item of the
+//! issue, each at the limit and one past it where the budget is a number.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use gapcheck::oscal::{self, ImportOptions};
+
+/// Generous against a loaded CI machine; the bugs these guard against took minutes or never
+/// finished.
+const QUICK: Duration = Duration::from_secs(10);
+
+fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let out = f();
+    assert!(start.elapsed() < QUICK, "{what} took {:?}", start.elapsed());
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Item 3: `catalog import` on tiny OSCAL files.
+
+/// An OSCAL catalog of one control whose statement inserts `p0`; parameter `p{i}` is a
+/// selection of `fanout` choices that each insert `p{i+1}`, and the last is an assignment.
+fn nested_params(levels: usize, fanout: usize) -> String {
+    let mut params = Vec::new();
+    for i in 0..levels {
+        let choice = format!("\"x {{{{ insert: param, p{} }}}}\"", i + 1);
+        let choices = vec![choice; fanout].join(", ");
+        params.push(format!(
+            r#"{{"id": "p{i}", "select": {{"choice": [{choices}]}}}}"#
+        ));
+    }
+    params.push(format!(r#"{{"id": "p{levels}", "label": "value"}}"#));
+    format!(
+        r#"{{"catalog": {{"metadata": {{"title": "Nested"}}, "params": [{}],
+  "groups": [{{"id": "g", "title": "G", "controls": [
+    {{"id": "c-1", "title": "C", "parts": [{{"name": "statement", "prose": "Do {{{{ insert: param, p0 }}}}."}}]}}]}}]}}}}"#,
+        params.join(",\n")
+    )
+}
+
+fn import(json: &str) -> Result<oscal::Imported, String> {
+    oscal::import_str("t.json", json, true, None, &ImportOptions::default()).map_err(|e| {
+        e.into_diagnostics()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+#[test]
+fn oscal_parameter_depth_is_limited_at_eight() {
+    assert_eq!(oscal::MAX_PARAM_DEPTH, 8);
+    let ok = import(&nested_params(oscal::MAX_PARAM_DEPTH, 1)).expect("8 levels import");
+    assert!(
+        ok.yaml.contains("[Selection: x [Selection: x"),
+        "{}",
+        ok.yaml
+    );
+    let e = import(&nested_params(oscal::MAX_PARAM_DEPTH + 1, 1)).unwrap_err();
+    assert!(e.contains("more than 8 levels deep"), "{e}");
+    assert!(
+        e.contains("catalog.groups[0].controls[0].parts[0].prose"),
+        "{e}"
+    );
+}
+
+#[test]
+fn oscal_parameter_expansion_has_an_output_budget() {
+    // 8 levels of 40 choices: 40^8 copies from a 12 KB file, which used to never finish.
+    let json = nested_params(8, 40);
+    assert!(json.len() < 16 * 1024);
+    let e = timed("exponential expansion", || import(&json)).unwrap_err();
+    assert!(e.contains("expands the prose past 16 MiB"), "{e}");
+    assert!(
+        e.contains("catalog.groups[0].controls[0].parts[0].prose"),
+        "{e}"
+    );
+    // 3 levels of 40 (64,000 copies) stay within the budget and import.
+    let under = import(&nested_params(3, 40)).expect("within the budget");
+    assert!(under.yaml.len() < oscal::MAX_EXPANDED_BYTES + 4096);
+}
+
+#[test]
+fn oscal_link_stripping_is_linear() {
+    let prose = |body: &str| {
+        format!(
+            r#"{{"catalog": {{"metadata": {{"title": "Links"}}, "groups": [{{"id": "g", "title": "G", "controls": [
+    {{"id": "c-1", "title": "C", "parts": [{{"name": "statement", "prose": "{body}"}}]}}]}}]}}}}"#
+        )
+    };
+    let ok = import(&prose("See [AU-2a](#au-2_smt.a) and [x] [y](no close")).unwrap();
+    assert!(
+        ok.yaml.contains("See AU-2a and [x] [y](no close"),
+        "{}",
+        ok.yaml
+    );
+    for hostile in [
+        "[".repeat(400_000),
+        "[a](x".repeat(100_000),
+        "[a](".repeat(100_000),
+    ] {
+        let json = prose(&hostile);
+        let _ = timed("400 KB of brackets", || import(&json));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Item 1: exception regexes have a budget, checked before compiling.
+
+const MANAGED: &str = include_str!("../fixtures/managed.yaml");
+
+/// `fixtures/managed.yaml` (which ends with one exception) plus `extra` exception items,
+/// written to a fresh directory.
+fn managed_with_exceptions(extra: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.yaml");
+    std::fs::write(&path, format!("{MANAGED}{extra}")).unwrap();
+    let shown = path.display().to_string();
+    (dir, shown)
+}
+
+fn exception(target: &str) -> String {
+    format!("  - {target}\n    reason: r\n    owner: o\n    expires: 2027-03-31\n")
+}
+
+fn check(path: &str) -> common::Output {
+    common::run(&["check", path, "--today", common::TODAY])
+}
+
+#[test]
+fn exceptions_per_file_are_limited_at_one_thousand() {
+    use gapcheck::arrangement::MAX_EXCEPTIONS;
+    assert_eq!(MAX_EXCEPTIONS, 1_000);
+    let one = exception("control: nist-800-53-conmon:CA-7(1)");
+    let (_d, at) = managed_with_exceptions(&one.repeat(MAX_EXCEPTIONS - 1));
+    let out = check(&at);
+    assert!(out.code < 2, "{}", out.stderr);
+    let (_d, past) = managed_with_exceptions(&one.repeat(MAX_EXCEPTIONS));
+    let out = check(&past);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("more than 1000 exceptions"),
+        "{}",
+        out.stderr
+    );
+    // Located at the 1,001st item: the fixture's own exception is on line 62.
+    let line = 62 + 4 * MAX_EXCEPTIONS;
+    assert!(
+        out.stderr.contains(&format!("a.yaml:{line}:")),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn patterns_per_file_are_limited_at_one_hundred() {
+    use gapcheck::arrangement::MAX_PATTERNS_PER_FILE;
+    assert_eq!(MAX_PATTERNS_PER_FILE, 100);
+    let one = exception("pattern: '^nist-800-53-conmon:CA-7\\(1\\)$'");
+    let (_d, at) = managed_with_exceptions(&one.repeat(MAX_PATTERNS_PER_FILE));
+    let out = check(&at);
+    assert!(out.code < 2, "{}", out.stderr);
+    let (_d, past) = managed_with_exceptions(&one.repeat(MAX_PATTERNS_PER_FILE + 1));
+    let out = check(&past);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("more than 100 regex patterns"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn compiled_regex_size_has_a_budget_per_file_and_refusals_are_cheap() {
+    // `\w` is Unicode: each of these compiles to about 1 MB.
+    let big = exception(r"pattern: '^x\w{1,20}$'");
+    let (_d, three) = managed_with_exceptions(&big.repeat(3));
+    let out = check(&three);
+    assert!(out.code < 2, "{}", out.stderr);
+    let (_d, four) = managed_with_exceptions(&big.repeat(4));
+    let out = check(&four);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("regex budget (4 MiB compiled in total) is spent"),
+        "{}",
+        out.stderr
+    );
+    // The issue's file: 2,000 such patterns (and 2,000 refused ones) used to take 17 s and
+    // 3.4 GB. The count is refused before anything compiles.
+    for pattern in [r"pattern: '^x\w{1,20}$'", r"pattern: '\w{1,100}'"] {
+        let (_d, many) = managed_with_exceptions(&exception(pattern).repeat(2_000));
+        let out = timed("2,000 patterns", || check(&many));
+        assert_eq!(out.code, 2, "{}", out.stderr);
+    }
+    // One pattern past the per-regex limit is refused with its position.
+    let (_d, huge) = managed_with_exceptions(&exception(r"pattern: '\w{1,100}'"));
+    let out = check(&huge);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("compiles to more than 1 MiB"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("a.yaml:66:"), "{}", out.stderr);
+}
