@@ -1,7 +1,6 @@
 //! The command line (DESIGN §6): argument parsing, the commands, and the mapping of every
 //! outcome to an exit code (0 pass, 1 failing findings, 2 invalid input or usage).
 
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -16,6 +15,7 @@ use crate::diag::{Diagnostic, Level};
 use crate::evaluate::{self, FailOn, Options, Policy};
 use crate::output;
 use crate::report::{self, Format};
+use crate::term::{self, Content};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -184,6 +184,8 @@ pub enum Error {
     Output(#[from] output::OutputError),
     #[error(transparent)]
     Render(#[from] report::RenderError),
+    #[error(transparent)]
+    Stdout(#[from] term::StdoutError),
 }
 
 impl From<catalog::LoadErrors> for Error {
@@ -205,31 +207,30 @@ pub fn main() -> ExitCode {
 }
 
 fn report_error(e: &Error) {
-    // Buffered: stderr is not, and a file with thousands of errors would otherwise cost a
+    // Gathered into one write: a file with thousands of errors would otherwise cost a
     // system call for every fragment of every message.
-    let mut err = std::io::BufWriter::new(std::io::stderr().lock());
+    let mut err = String::new();
     match e {
         Error::Invalid(diags) => {
             for d in diags {
-                let _ = writeln!(err, "{d}\n");
+                err.push_str(&format!("{d}\n\n"));
             }
             let n = diags.iter().filter(|d| d.level == Level::Error).count();
-            let _ = writeln!(
-                err,
+            err.push_str(&format!(
                 "gapcheck: {n} error(s); nothing was checked and no report was written"
-            );
+            ));
         }
-        other => {
-            let _ = writeln!(err, "gapcheck: error: {other}");
-        }
+        other => err.push_str(&format!("gapcheck: error: {other}")),
     }
+    term::eprintln(&err);
 }
 
 fn print_warnings(diags: &[Diagnostic]) {
-    let mut err = std::io::stderr().lock();
+    let mut err = String::new();
     for d in diags.iter().filter(|d| d.level == Level::Warning) {
-        let _ = writeln!(err, "{d}");
+        err.push_str(&format!("{d}\n"));
     }
+    term::eprint(&err);
 }
 
 pub fn run(cli: Cli) -> Result<u8, Error> {
@@ -248,15 +249,16 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             } else {
                 crate::schema::arrangement(&registry)
             };
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&schema).expect("schema serializes")
-            );
+            let mut text = serde_json::to_string_pretty(&schema).expect("schema serializes");
+            text.push('\n');
+            term::print(&text, Content::Data)?;
             Ok(0)
         }
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "gapcheck", &mut std::io::stdout());
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "gapcheck", &mut out);
+            term::print(&String::from_utf8_lossy(&out), Content::Text)?;
             Ok(0)
         }
         Command::Man => {
@@ -265,15 +267,13 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             clap_mangen::Man::new(cmd)
                 .render(&mut out)
                 .map_err(|e| Error::Usage(format!("cannot render the man page: {e}")))?;
-            std::io::stdout()
-                .write_all(&out)
-                .map_err(|e| Error::Usage(format!("cannot write the man page: {e}")))?;
+            term::print(&String::from_utf8_lossy(&out), Content::Text)?;
             Ok(0)
         }
         Command::Init { model, frameworks } => {
             let registry = Registry::load(true, &[])?;
             let text = init_template(&registry, model, &frameworks)?;
-            print!("{text}");
+            term::print(&text, Content::Data)?;
             Ok(0)
         }
     }
@@ -311,7 +311,7 @@ fn load_arrangement(path: &std::path::Path, registry: &Registry) -> Result<Arran
 }
 
 fn color_stdout() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    term::stdout_is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// The evaluation settings shared by every arrangement of a run.
@@ -461,7 +461,12 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
         .map(|((o, _), text)| (o.as_path(), text.as_bytes()))
         .collect();
     output::write_all_atomic(&files)?;
-    print!("{stdout}");
+    let content = match args.format {
+        Format::Text if color_stdout() => Content::Colored,
+        Format::Text => Content::Text,
+        _ => Content::Data,
+    };
+    term::print(&stdout, content)?;
     Ok(if checked.passed { 0 } else { 1 })
 }
 
@@ -514,10 +519,10 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
             let (found, skipped, errors) = crate::portfolio::discover(p);
             if args.verbose {
                 for s in &skipped {
-                    eprintln!(
+                    term::eprintln(&format!(
                         "gapcheck: skipping {} (no top-level `gapcheck:` key: not an arrangement)",
                         s.display()
-                    );
+                    ));
                 }
             }
             paths.extend(found);
@@ -621,7 +626,12 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
         .map(|(p, t)| (p.as_path(), t.as_bytes()))
         .collect();
     output::write_all_atomic(&refs)?;
-    print!("{}", render_index(args.format));
+    let content = match args.format {
+        Format::Text if color_stdout() => Content::Colored,
+        Format::Text => Content::Text,
+        _ => Content::Data,
+    };
+    term::print(&render_index(args.format), content)?;
     Ok(if index.summary.failed == 0 { 0 } else { 1 })
 }
 
@@ -632,14 +642,15 @@ fn recommend(path: &std::path::Path, catalogs: &CatalogArgs, format: Format) -> 
     let evaluation = evaluate::evaluate(&registry, &a, &opts);
     let fit = crate::fit::fit(&a, &evaluation);
     match format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&fit).expect("fit serializes")
-        ),
-        Format::Text => print!(
-            "{}",
-            crate::report::text::fit_table(&a.organization.name, &fit)
-        ),
+        Format::Json => {
+            let mut text = serde_json::to_string_pretty(&fit).expect("fit serializes");
+            text.push('\n');
+            term::print(&text, Content::Data)?;
+        }
+        Format::Text => term::print(
+            &crate::report::text::fit_table(&a.organization.name, &fit),
+            Content::Text,
+        )?,
         other => {
             return Err(Error::Usage(format!(
                 "recommend prints text or json, not {other}"
@@ -653,25 +664,7 @@ fn catalog_command(c: CatalogCommand) -> Result<u8, Error> {
     match c {
         CatalogCommand::List { catalogs } => {
             let registry = load_registry(&catalogs)?;
-            println!(
-                "{:<20} {:>8}  {:<28} {:<12} TITLE",
-                "ID", "CONTROLS", "PROFILES", "VERSION"
-            );
-            for cat in registry.catalogs.values() {
-                let profiles: Vec<&str> = cat.profiles.keys().map(String::as_str).collect();
-                println!(
-                    "{:<20} {:>8}  {:<28} {:<12} {}",
-                    cat.id,
-                    cat.controls.len(),
-                    if profiles.is_empty() {
-                        "-".to_owned()
-                    } else {
-                        profiles.join(",")
-                    },
-                    cat.version.as_deref().unwrap_or("-"),
-                    cat.title
-                );
-            }
+            term::print(&crate::report::text::catalog_list(&registry), Content::Text)?;
             Ok(0)
         }
         CatalogCommand::Show { target, catalogs } => {
@@ -687,7 +680,7 @@ fn catalog_command(c: CatalogCommand) -> Result<u8, Error> {
                 ))
             })?;
             match control {
-                None => print!("{}", crate::report::text::catalog_overview(cat)),
+                None => term::print(&crate::report::text::catalog_overview(cat), Content::Text)?,
                 Some(id) => {
                     let c = cat.control(id).ok_or_else(|| {
                         let ids: Vec<&str> = cat.controls.iter().map(|c| c.id.as_str()).collect();
@@ -696,7 +689,10 @@ fn catalog_command(c: CatalogCommand) -> Result<u8, Error> {
                             crate::diag::choose_help(id, &ids)
                         ))
                     })?;
-                    print!("{}", crate::report::text::control_detail(cat, c, &registry));
+                    term::print(
+                        &crate::report::text::control_detail(cat, c, &registry),
+                        Content::Text,
+                    )?;
                 }
             }
             Ok(0)
@@ -726,11 +722,14 @@ fn catalog_command(c: CatalogCommand) -> Result<u8, Error> {
                         .count()
                 })
                 .sum();
-            println!(
-                "ok: {} catalog(s) with {controls} control(s) from {} path(s) are valid",
-                user.len(),
-                paths.len()
-            );
+            term::print(
+                &format!(
+                    "ok: {} catalog(s) with {controls} control(s) from {} path(s) are valid\n",
+                    user.len(),
+                    paths.len()
+                ),
+                Content::Text,
+            )?;
             Ok(0)
         }
         CatalogCommand::Import {
@@ -757,7 +756,7 @@ fn catalog_command(c: CatalogCommand) -> Result<u8, Error> {
                         crate::diag::choose_help(&id, &ids)
                     ))
                 })?;
-            print!("{text}");
+            term::print(text, Content::Data)?;
             Ok(0)
         }
     }
@@ -874,15 +873,15 @@ fn import_catalog(
             inputs.extend(map.map(std::path::Path::to_path_buf));
             output::refuse_inputs(o, &inputs)?;
             output::write_atomic(o, imported.yaml.as_bytes())?;
-            eprintln!(
+            term::eprintln(&format!(
                 "gapcheck: imported {} control(s) as catalog `{}` into {} ({} withdrawn skipped)",
                 imported.controls,
                 imported.id,
                 o.display(),
                 imported.withdrawn
-            );
+            ));
         }
-        None => print!("{}", imported.yaml),
+        None => term::print(&imported.yaml, Content::Data)?,
     }
     Ok(0)
 }

@@ -46,7 +46,7 @@ impl fmt::Display for Diagnostic {
         };
         // Messages quote input text and go to a terminal: control characters from a hostile
         // file must not move the cursor, recolour the screen or fake extra lines.
-        let clean = crate::report::text::clean;
+        let clean = crate::term::clean;
         let (file, message) = (clean(&self.file), clean(&self.message));
         match self.pos {
             Some(p) => write!(f, "{file}:{}:{}: {level}: {message}", p.line, p.column)?,
@@ -54,10 +54,7 @@ impl fmt::Display for Diagnostic {
         }
         if let (Some(line), Some(p)) = (&self.source_line, self.pos) {
             // Tabs stay so the caret lines up; every other control character becomes a space.
-            let line: String = line
-                .chars()
-                .map(|c| if c.is_control() && c != '\t' { ' ' } else { c })
-                .collect();
+            let line = crate::term::clean_keep_tabs(line);
             let gutter = p.line.to_string();
             let pad = " ".repeat(gutter.len());
             // Columns count characters; tabs are kept so the caret lines up in a terminal.

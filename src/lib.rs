@@ -19,6 +19,7 @@ pub mod portfolio;
 pub mod report;
 pub mod schema;
 pub mod sprs;
+pub mod term;
 pub mod yaml;
 
 /// Lower-case hex SHA-256, used for the input digests reports carry.

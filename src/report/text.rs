@@ -37,12 +37,10 @@ impl Paint {
     }
 }
 
-/// Strips control characters from user-supplied text so a crafted organization name cannot
-/// drive the terminal (escape sequences) or fake extra lines.
+/// User-supplied text made safe for a terminal (see [`crate::term::clean`]): a crafted
+/// organization name cannot drive the terminal, fake extra lines or reorder text.
 pub fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    crate::term::clean(s).into_owned()
 }
 
 fn counts_line(c: &Counts) -> String {
@@ -288,6 +286,31 @@ fn truncate(s: &str, n: usize) -> String {
     } else {
         format!("{}…", s.chars().take(n - 1).collect::<String>())
     }
+}
+
+/// `gapcheck catalog list`.
+pub fn catalog_list(registry: &crate::catalog::Registry) -> String {
+    let mut out = format!(
+        "{:<20} {:>8}  {:<28} {:<12} TITLE\n",
+        "ID", "CONTROLS", "PROFILES", "VERSION"
+    );
+    for cat in registry.catalogs.values() {
+        let profiles: Vec<&str> = cat.profiles.keys().map(String::as_str).collect();
+        let _ = writeln!(
+            out,
+            "{:<20} {:>8}  {:<28} {:<12} {}",
+            clean(&cat.id),
+            cat.controls.len(),
+            if profiles.is_empty() {
+                "-".to_owned()
+            } else {
+                clean(&profiles.join(","))
+            },
+            clean(cat.version.as_deref().unwrap_or("-")),
+            clean(&cat.title)
+        );
+    }
+    out
 }
 
 /// `gapcheck catalog show CATALOG`.
