@@ -100,5 +100,19 @@ pub fn render(run: &Run) -> Result<String, RenderError> {
     if !xml.ends_with('\n') {
         xml.push('\n');
     }
-    Ok(xml)
+    Ok(xml_chars(xml))
+}
+
+/// Replaces the characters XML 1.0 forbids (control characters other than tab and line
+/// breaks, U+FFFE, U+FFFF) with U+FFFD. The serializer escapes markup but passes these
+/// through, and one of them makes a CI parser reject the whole file. Only input strings can
+/// hold them, so replacing them in the finished document changes nothing else.
+pub fn xml_chars(xml: String) -> String {
+    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
+    if xml.chars().all(allowed) {
+        return xml;
+    }
+    xml.chars()
+        .map(|c| if allowed(c) { c } else { '\u{FFFD}' })
+        .collect()
 }
