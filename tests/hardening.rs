@@ -209,3 +209,210 @@ fn compiled_regex_size_has_a_budget_per_file_and_refusals_are_cheap() {
     );
     assert!(out.stderr.contains("a.yaml:66:"), "{}", out.stderr);
 }
+
+// ---------------------------------------------------------------------------------------
+// Item 7: one terminal-safe printer, used by every command.
+
+/// What a hostile file may carry: an escape sequence that clears the screen, a C1 control
+/// introducer, a bell, and the right-to-left override.
+const EVIL: &str = "\u{1b}[2J\u{1b}]0;pwned\u{7}\u{9b}31m\u{202e}evil";
+
+fn assert_terminal_safe(what: &str, text: &str) {
+    for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}', '\u{2066}'] {
+        assert!(!text.contains(bad), "{what} leaks {bad:?}:\n{text:?}");
+    }
+}
+
+fn hostile_catalog_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    // YAML double-quoted strings carry the characters as escapes.
+    let esc = "\\e[2J\\e]0;pwned\\a\\x9b31m\\u202Eevil";
+    std::fs::write(
+        dir.path().join("evil.yaml"),
+        format!(
+            "catalog:\n  id: evil\n  title: \"Title {esc}\"\n  version: \"{esc}\"\n  profiles:\n    \"p{esc}\": \"d{esc}\"\n\
+             controls:\n  - id: \"E-{esc}\"\n    title: \"T {esc}\"\n    citation: \"c {esc}\"\n    statement: \"s {esc}\"\n    severity: low\n    props: {{\"k{esc}\": \"v{esc}\"}}\n"
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn catalog_commands_never_print_escapes_or_bidi_controls() {
+    let dir = hostile_catalog_dir();
+    let cat = dir.path().join("evil.yaml");
+    let cat = cat.to_str().unwrap();
+    let list = common::run(&["catalog", "list", "-c", cat]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert!(list.stdout.contains("evil"), "{}", list.stdout);
+    assert_terminal_safe("catalog list", &list.stdout);
+    let show = common::run(&["catalog", "show", "evil", "-c", cat]);
+    assert_eq!(show.code, 0, "{}", show.stderr);
+    assert_terminal_safe("catalog show", &show.stdout);
+    let ids = common::run(&["catalog", "show", "evil:NOPE", "-c", cat]);
+    assert_eq!(ids.code, 2);
+    assert!(ids.stderr.contains("E-"), "{}", ids.stderr);
+    assert_terminal_safe("the list of known control ids", &ids.stderr);
+    let control = format!("evil:E-{EVIL}");
+    let one = common::run(&["catalog", "show", &control, "-c", cat]);
+    assert_terminal_safe("catalog show CONTROL", &one.stdout);
+    assert_terminal_safe("catalog show CONTROL", &one.stderr);
+}
+
+#[test]
+fn portfolio_verbose_skipping_lines_are_terminal_safe() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy("fixtures/managed.yaml", dir.path().join("a.yaml")).unwrap();
+    std::fs::copy("fixtures/co-managed.yaml", dir.path().join("b.yaml")).unwrap();
+    std::fs::write(
+        dir.path().join(format!("{EVIL}.yaml")),
+        "not: an arrangement\n",
+    )
+    .unwrap();
+    let out = common::run(&[
+        "check",
+        dir.path().to_str().unwrap(),
+        "-v",
+        "--today",
+        common::TODAY,
+    ]);
+    assert!(out.code < 2, "{}", out.stderr);
+    assert!(out.stderr.contains("skipping"), "{}", out.stderr);
+    assert_terminal_safe("portfolio -v", &out.stderr);
+    assert_terminal_safe("portfolio table", &out.stdout);
+}
+
+#[test]
+fn nothing_in_src_prints_except_through_term() {
+    // Every byte that reaches a terminal goes through src/term.rs, which cleans input text
+    // and handles write errors; a direct print elsewhere would bypass both.
+    let forbidden = [
+        "print!(",
+        "println!(",
+        "eprint!(",
+        "eprintln!(",
+        "io::stdout()",
+        "io::stderr()",
+        "dbg!(",
+    ];
+    let mut hits = Vec::new();
+    for entry in walkdir::WalkDir::new("src") {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "rs") || path.ends_with("term.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(path).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for f in forbidden {
+                // `term::eprintln(` is the sanctioned way.
+                if code.contains(f) && !code.contains(&format!("term::{f}")) {
+                    hits.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        hits.is_empty(),
+        "direct prints outside src/term.rs:\n{}",
+        hits.join("\n")
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Item 11: write errors on stdout.
+
+/// The binary as a plain `std::process::Command`, whose stdout can be any file.
+fn raw() -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("gapcheck"));
+    cmd.env("SOURCE_DATE_EPOCH", common::EPOCH)
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+#[test]
+fn a_closed_pipe_ends_the_run_quietly() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = raw()
+        .args([
+            "check",
+            "fixtures/clinic.yaml",
+            "-f",
+            "json",
+            "--today",
+            common::TODAY,
+        ])
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{:?}: {stderr}",
+        out.status
+    );
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[test]
+fn other_stdout_errors_exit_2_with_a_message() {
+    if !std::path::Path::new("/dev/full").exists() {
+        return;
+    }
+    for args in [
+        &["check", "fixtures/clinic.yaml", "--today", common::TODAY][..],
+        &["catalog", "list"],
+        &["catalog", "export", "cmmc"],
+        &["schema", "arrangement"],
+        &["completions", "bash"],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = raw().args(args).stdout(full).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot write to standard output"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Item 8: JUnit is well-formed XML 1.0 whatever the input strings hold.
+
+#[test]
+fn junit_drops_characters_xml_forbids() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.yaml");
+    let text = MANAGED.replace(
+        "name: Cedar Ridge Financial Advisors",
+        r#"name: "Cedar \uFFFE\uFFFF\x01\x0b Advisors""#,
+    );
+    std::fs::write(&path, text).unwrap();
+    let out = common::run(&[
+        "check",
+        path.to_str().unwrap(),
+        "-f",
+        "junit",
+        "--today",
+        common::TODAY,
+    ]);
+    assert!(out.code < 2, "{}", out.stderr);
+    let doc = roxmltree::Document::parse(&out.stdout)
+        .unwrap_or_else(|e| panic!("JUnit is not well-formed XML: {e}\n{}", out.stdout));
+    let org = doc
+        .descendants()
+        .find(|n| n.attribute("name") == Some("organization"))
+        .and_then(|n| n.attribute("value"))
+        .expect("organization property");
+    // quick-junit drops C0 controls itself (with ANSI escapes); U+FFFE and U+FFFF were ours.
+    assert_eq!(org, "Cedar \u{FFFD}\u{FFFD} Advisors");
+}
