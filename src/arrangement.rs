@@ -163,6 +163,25 @@ pub struct Exception {
     pub pos: Pos,
 }
 
+/// Who prepared the report, for whom, and over what: the facts an auditor signs under.
+/// Optional, because a CI run needs none of it; when given, it is validated like the rest.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportInfo {
+    pub prepared_by: Option<String>,
+    pub prepared_for: Option<String>,
+    pub scope: Option<String>,
+    pub period: Option<Period>,
+    pub version: Option<String>,
+    pub reviewer: Option<String>,
+}
+
+/// The assessment period, first and last day included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub from: Date,
+    pub to: Date,
+}
+
 /// A validated arrangement.
 #[derive(Debug, Clone)]
 pub struct Arrangement {
@@ -178,6 +197,8 @@ pub struct Arrangement {
     pub responsibilities: BTreeMap<String, Responsibility>,
     pub attestations: Vec<Attestation>,
     pub exceptions: Vec<Exception>,
+    /// The optional `report:` section.
+    pub report: Option<ReportInfo>,
 }
 
 impl Arrangement {
@@ -363,6 +384,17 @@ const TOP_KEYS: &[&str] = &[
     "responsibilities",
     "attestations",
     "exceptions",
+    "report",
+];
+
+/// The keys of the `report:` section, in the order reports show them.
+pub const REPORT_KEYS: &[&str] = &[
+    "prepared_by",
+    "prepared_for",
+    "scope",
+    "period",
+    "version",
+    "reviewer",
 ];
 
 fn read(
@@ -413,6 +445,7 @@ fn read(
         .get("exceptions")
         .map(|n| read_exceptions(sink, n, registry))
         .unwrap_or_default();
+    let report = top.get("report").and_then(|n| read_report(sink, n));
 
     if let (Some(model), Some(node)) = (model, model_node) {
         check_model_contradiction(sink, model, node.pos, &providers);
@@ -430,6 +463,60 @@ fn read(
         responsibilities,
         attestations,
         exceptions,
+        report,
+    })
+}
+
+fn read_report(sink: &mut Sink, node: &Node) -> Option<ReportInfo> {
+    let what = "`report`";
+    let f = Fields::new(sink, node, what, REPORT_KEYS)?;
+    let text = |sink: &mut Sink, key: &str| -> Option<String> {
+        let n = f.get(key)?;
+        let s = decode::string(sink, n, &format!("`report.{key}`"))?;
+        if s.trim().is_empty() {
+            sink.error(
+                n.pos,
+                format!("`report.{key}` is empty"),
+                Some(format!(
+                    "write the {} or remove the key",
+                    key.replace('_', " ")
+                )),
+            );
+            return None;
+        }
+        Some(s)
+    };
+    let prepared_by = text(sink, "prepared_by");
+    let prepared_for = text(sink, "prepared_for");
+    let scope = text(sink, "scope");
+    let version = text(sink, "version");
+    let reviewer = text(sink, "reviewer");
+    let period = f.get("period").and_then(|n| {
+        let p = Fields::new(sink, n, "`report.period`", &["from", "to"])?;
+        let from = p
+            .require(sink, "from", "`report.period`", "2026-01-01")
+            .and_then(|d| read_date(sink, d, "`report.period.from` date"));
+        let to = p
+            .require(sink, "to", "`report.period`", "2026-12-31")
+            .and_then(|d| read_date(sink, d, "`report.period.to` date"));
+        let (from, to) = (from?, to?);
+        if to < from {
+            sink.error(
+                n.pos,
+                format!("`report.period` ends ({to}) before it starts ({from})"),
+                Some("swap `from` and `to`".into()),
+            );
+            return None;
+        }
+        Some(Period { from, to })
+    });
+    Some(ReportInfo {
+        prepared_by,
+        prepared_for,
+        scope,
+        period,
+        version,
+        reviewer,
     })
 }
 

@@ -138,6 +138,27 @@ pub fn arrangement(registry: &Registry) -> Value {
                         "expires": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "format": "date" }
                     }
                 }
+            },
+            "report": {
+                "type": "object",
+                "additionalProperties": false,
+                "description": "Who prepared the report, for whom and over what; shown on page one with a signature block.",
+                "properties": {
+                    "prepared_by": { "type": "string", "minLength": 1 },
+                    "prepared_for": { "type": "string", "minLength": 1 },
+                    "scope": { "type": "string", "minLength": 1, "description": "the systems, sites and data the assessment covers" },
+                    "period": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": ["from", "to"],
+                        "properties": {
+                            "from": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "format": "date" },
+                            "to": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "format": "date" }
+                        }
+                    },
+                    "version": { "type": "string", "minLength": 1 },
+                    "reviewer": { "type": "string", "minLength": 1 }
+                }
             }
         }
     })

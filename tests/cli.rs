@@ -294,6 +294,16 @@ fn validation_errors_name_position_and_fix() {
             "missing required key `name`",
         ),
         (
+            &["check", "fixtures/bad/report-misspelt-key.yaml"],
+            "report-misspelt-key.yaml:20:3:",
+            "unknown key `reviewd_by` in `report`",
+        ),
+        (
+            &["check", "fixtures/bad/report-period-reversed.yaml"],
+            "report-period-reversed.yaml:20:11:",
+            "`report.period` ends (2026-07-01) before it starts (2026-09-30)",
+        ),
+        (
             &["check", "fixtures/bad/unsupported-version.yaml"],
             "unsupported-version.yaml:1:11:",
             "unsupported arrangement format version 2",
