@@ -153,6 +153,9 @@ pub struct CheckArgs {
     /// Override Markdown/HTML templates and partials by file name (e.g. summary.md.hbs)
     #[arg(long, value_name = "DIR")]
     pub template_dir: Option<PathBuf>,
+    /// Paper size the HTML report prints on: letter or a4
+    #[arg(long, default_value = "letter", value_parser = keyword::<report::Paper>)]
+    pub paper: report::Paper,
 }
 
 fn keyword<T: Keyword + Send + Sync>(s: &str) -> Result<T, String> {
@@ -444,6 +447,7 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     let file_opts = report::RenderOptions {
         color: false,
         template_dir: args.template_dir.as_deref(),
+        paper: args.paper,
     };
     // Render everything, stdout included, before writing anything: a failure leaves no
     // report behind.
@@ -563,6 +567,7 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
     let render_opts = report::RenderOptions {
         color: false,
         template_dir: args.template_dir.as_deref(),
+        paper: args.paper,
     };
     let per_file: &[Format] = if dirs.is_empty() {
         &[]

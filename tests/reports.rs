@@ -141,17 +141,25 @@ fn has_element(html: &str, tag: &str) -> bool {
 #[test]
 fn hostile_strings_stay_text_in_html() {
     let html = stdout(hostile(), "html");
-    for tag in [
-        "script",
-        "img",
-        "iframe",
-        "svg",
-        "marquee",
-        "b>",
-        "h1>injected",
-    ] {
+    for tag in ["script", "img", "iframe", "marquee", "b>", "h1>injected"] {
         assert!(!has_element(&html, tag), "<{tag} leaked into the HTML");
     }
+    // The only SVG elements are the report's own charts.
+    let lower = html.to_ascii_lowercase();
+    assert_eq!(
+        lower.matches("<svg").count(),
+        lower.matches("<svg class=\"chart").count(),
+        "an <svg> element that is not a chart"
+    );
+    // The running footer carries the organization name into CSS: hex-escaped, so it
+    // cannot close the string, the rule or the style element.
+    let head = &html[..html.find("</head>").unwrap()];
+    assert_eq!(
+        head.matches("</style>").count(),
+        2,
+        "a style element was closed early"
+    );
+    assert!(head.contains("content: \"\\3c script\\3e document.body.append"));
     // The strings are shown, escaped.
     assert!(
         html.contains("&lt;script&gt;document.body.append("),
@@ -482,15 +490,16 @@ fn csv_is_the_customer_responsibility_matrix() {
 fn reports_have_every_section_in_order() {
     let md = stdout(Path::new("fixtures/defense-subcontractor.yaml"), "markdown");
     let html = stdout(Path::new("fixtures/defense-subcontractor.yaml"), "html");
+    // Page one is the answer; then the work, then the matrices, then the appendices.
     let sections = [
-        "Executive summary",
-        "Model fit",
-        "Responsibility matrix",
-        "Customer responsibility matrix",
+        "Summary",
         "Remediation priorities",
         "Findings",
-        "Controls break-fix cannot satisfy",
         "Exceptions and attestations",
+        "Responsibility matrix",
+        "Customer responsibility matrix",
+        "Model fit",
+        "Appendix: report details and inputs",
         "Appendix: methodology",
     ];
     for doc in [&md, &html] {
@@ -507,8 +516,159 @@ fn reports_have_every_section_in_order() {
             at += i;
         }
     }
-    // CMMC level 2 is in scope: the SPRS projection is in the summary.
-    assert!(md.contains("SPRS projection (CMMC Level 2)"));
+    // CMMC level 2 is in scope: the SPRS score is on page one, with its gauge in HTML.
+    let summary = &md[..md.find("## Remediation priorities").unwrap()];
+    assert!(summary.contains("**SPRS score (CMMC Level 2): 109 of 110**"));
+    let page_one = &html[..html.find("id=\"remediation-priorities\"").unwrap()];
+    assert!(page_one.contains("data-sprs=\"109\""));
+    assert!(page_one.contains("data-mark=\"88\"") && page_one.contains("data-mark=\"110\""));
+    // Where CMMC is not in scope there is no SPRS gauge, and no CMMC wording.
+    let hipaa = stdout(Path::new("fixtures/clinic.yaml"), "html");
+    assert!(!hipaa.contains("data-sprs"));
+    assert!(!hipaa.contains("CMMC assessment"));
+}
+
+/// Every `data-status`/`data-count` pair of the bar chart for `catalog`.
+fn chart_counts(html: &str, catalog: &str) -> Vec<(String, u64)> {
+    let start = html
+        .find(&format!("<svg class=\"chart\" data-catalog=\"{catalog}\""))
+        .unwrap_or_else(|| panic!("no chart for {catalog}"));
+    let svg = &html[start..start + html[start..].find("</svg>").unwrap()];
+    let re = regex::Regex::new(r#"data-status="([a-z-]+)" data-count="(\d+)""#).unwrap();
+    re.captures_iter(svg)
+        .map(|c| (c[1].to_owned(), c[2].parse().unwrap()))
+        .collect()
+}
+
+#[test]
+fn charts_show_the_json_summary() {
+    for f in fixtures() {
+        let report = json_report(&f);
+        let html = stdout(&f, "html");
+        for fw in report["frameworks"].as_array().unwrap() {
+            let catalog = fw["catalog"].as_str().unwrap();
+            let drawn = chart_counts(&html, catalog);
+            for status in [
+                "satisfied",
+                "attested",
+                "waived",
+                "needs-evidence",
+                "partial",
+                "gap",
+            ] {
+                let want = fw[status.replace('-', "_")].as_u64().unwrap();
+                let got = drawn
+                    .iter()
+                    .find(|(s, _)| s == status)
+                    .map_or(0, |(_, n)| *n);
+                assert_eq!(got, want, "{}: {catalog} {status}", f.display());
+            }
+            let evaluated =
+                fw["controls"].as_u64().unwrap() - fw["not_applicable"].as_u64().unwrap();
+            assert_eq!(drawn.iter().map(|(_, n)| n).sum::<u64>(), evaluated);
+        }
+        match report["summary"]["sprs"]["score"].as_i64() {
+            Some(score) => assert!(
+                html.contains(&format!("data-sprs=\"{score}\"")),
+                "{}",
+                f.display()
+            ),
+            None => assert!(!html.contains("data-sprs"), "{}", f.display()),
+        }
+    }
+}
+
+#[test]
+fn report_section_fills_page_one_and_sign_off() {
+    let html = stdout(Path::new("fixtures/clinic.yaml"), "html");
+    let page_one = &html[..html.find("id=\"remediation-priorities\"").unwrap()];
+    for text in [
+        "Prepared for</dt><dd>Maple Street Family Medicine, physician-owners",
+        "Assessment period</dt><dd>2026-10-01 to 2026-11-26",
+        "version 1.0",
+        "Reviewed by: Dr. Alan Reyes, managing physician",
+        "not a verified implementation",
+        "HIPAA Security Rule</strong> (45 CFR Part 164, Subpart C): 68 controls evaluated",
+    ] {
+        assert!(page_one.contains(text), "page one lacks {text}");
+    }
+    let md = stdout(Path::new("fixtures/clinic.yaml"), "markdown");
+    let summary = &md[..md.find("## Remediation priorities").unwrap()];
+    assert!(summary.contains("| Prepared by | Dana Whitfield, vCISO, Harborline Advisory | | |"));
+    assert!(summary.contains("```mermaid\npie showData title hipaa-security\n"));
+    // Without a `report:` section there is no sign-off block to sign.
+    let other = stdout(Path::new("fixtures/managed.yaml"), "html");
+    assert!(!other.contains("class=\"signoff\""));
+}
+
+#[test]
+fn paper_size_is_letter_unless_asked() {
+    let f = Path::new("fixtures/managed.yaml");
+    assert!(stdout(f, "html").contains("@page { size: letter;"));
+    let out = check(f, &["-f", "html", "--paper", "a4"]);
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("@page { size: A4;")
+    );
+    let out = check(f, &["-f", "html", "--paper", "legal"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn findings_filter_without_scripts() {
+    let html = stdout(Path::new("fixtures/co-managed.yaml"), "html");
+    assert!(!html.contains("<script"), "no script");
+    // Every filter control has a label, and every status a finding can have a rule.
+    let re = regex::Regex::new(r#"<input class="fi" type="radio" name="[a-z]+" id="([a-z0-9-]+)""#)
+        .unwrap();
+    let ids: Vec<String> = re.captures_iter(&html).map(|c| c[1].to_owned()).collect();
+    assert!(ids.len() >= 15, "{ids:?}");
+    for id in &ids {
+        assert!(
+            html.contains(&format!("<label for=\"{id}\">")),
+            "no label for {id}"
+        );
+        assert!(html.contains(&format!("#{id}:checked")), "no rule for {id}");
+    }
+    // Each finding is a <details> carrying the classes the rules select on; those that
+    // need work are open, the rest closed.
+    let re = regex::Regex::new(r#"<details id="[a-z0-9-]+" class="finding [a-z0-9-]+ st-([a-z-]+) sv-[a-z]+( failing)?"( open)?>"#).unwrap();
+    let mut seen = 0;
+    for c in re.captures_iter(&html) {
+        seen += 1;
+        let open = c.get(3).is_some();
+        match &c[1] {
+            "gap" | "partial" | "needs-evidence" | "waived" => assert!(open, "{}", &c[0]),
+            _ => assert_eq!(open, c.get(2).is_some(), "{}", &c[0]),
+        }
+    }
+    let report = json_report(Path::new("fixtures/co-managed.yaml"));
+    let evaluated = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["status"] != "not-applicable")
+        .count();
+    assert_eq!(seen, evaluated, "one <details> per evaluated control");
+}
+
+#[test]
+fn html_shows_no_markdown_syntax() {
+    for f in fixtures().iter().filter(|f| !f.ends_with("hostile.yaml")) {
+        let html = stdout(f, "html");
+        let body = &html[html.find("<body>").unwrap()..];
+        assert!(
+            !body.contains('`') && !body.contains("&#x60;"),
+            "{}: a backtick in the HTML",
+            f.display()
+        );
+        assert!(
+            !body.contains("**"),
+            "{}: Markdown emphasis in the HTML",
+            f.display()
+        );
+    }
 }
 
 #[test]
@@ -528,7 +688,15 @@ fn remediation_priorities_rank_by_weighted_failing_controls() {
         .map(|l| l.split('|').map(str::trim).collect())
         .collect();
     assert!(rows.len() >= 2, "{section}");
-    let scores: Vec<u32> = rows.iter().map(|r| r[7].parse().unwrap()).collect();
+    let header: Vec<&str> = section
+        .lines()
+        .find(|l| l.starts_with("| Rank |"))
+        .unwrap()
+        .split('|')
+        .map(str::trim)
+        .collect();
+    let weighted = header.iter().position(|h| *h == "Weighted").unwrap();
+    let scores: Vec<u32> = rows.iter().map(|r| r[weighted].parse().unwrap()).collect();
     assert!(
         scores.windows(2).all(|w| w[0] >= w[1]),
         "not ranked: {scores:?}"
@@ -593,7 +761,7 @@ fn template_dir_overrides_partials_by_file_name() {
         "override renders with the Markdown escape"
     );
     assert!(md.contains("EXTRA co-managed"));
-    assert!(!md.contains("## Executive summary"));
+    assert!(!md.contains("## Summary"));
     assert!(md.contains("## Model fit"), "other partials stay built in");
     // The HTML report is untouched by Markdown overrides.
     let out = check(
@@ -603,7 +771,7 @@ fn template_dir_overrides_partials_by_file_name() {
     assert!(
         String::from_utf8(out.stdout)
             .unwrap()
-            .contains("Executive summary")
+            .contains(">Summary</h2>")
     );
 }
 

@@ -12,8 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::civil::Date;
 use serde::Serialize;
 
-use super::Run;
 use super::json::{Counts, Report};
+use super::page_one::{self, Applicability, Chart, Gauge, Ongoing};
+use super::{Paper, Run};
 use crate::arrangement::{Arrangement, ProviderKind};
 use crate::catalog::{Control, Severity};
 use crate::decode::Keyword;
@@ -43,6 +44,8 @@ pub struct Context {
     /// Capabilities in-scope controls need that no provider owns.
     pub unowned: Vec<String>,
     pub crm: Vec<CrmRow>,
+    /// The same rows by framework, parties named without their ids, for the HTML report.
+    pub crm_groups: Vec<CrmGroup>,
     pub priorities: Vec<Priority>,
     /// Failing findings that only an attestation (a document) can resolve.
     pub failing_needing_evidence: usize,
@@ -53,6 +56,42 @@ pub struct Context {
     pub remarks: Vec<RemarkCtx>,
     /// Regressions and improvements since `--baseline`, when one was given.
     pub baseline: Option<crate::baseline::Comparison>,
+    /// The arrangement's `report:` section: preparer, client, scope, period, sign-off.
+    pub report: Option<ReportCtx>,
+    /// Page one: the verdict in plain words.
+    pub verdict: String,
+    /// The fail policy in plain words (the flags stay in the report details).
+    pub policy_words: String,
+    pub charts: Vec<Chart>,
+    pub gauge: Option<Gauge>,
+    pub ongoing: Ongoing,
+    /// The first five remediation priorities.
+    pub top_priorities: Vec<Priority>,
+    pub applicability: Vec<Applicability>,
+    /// Whether the arrangement names evidence (attestations) the statuses rest on.
+    pub has_evidence: bool,
+    /// Printed page set-up of the HTML report.
+    pub page: PageCtx,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportCtx {
+    pub prepared_by: Option<String>,
+    pub prepared_for: Option<String>,
+    pub scope: Option<String>,
+    pub period: Option<String>,
+    pub version: Option<String>,
+    pub reviewer: Option<String>,
+}
+
+/// The printed page: its size and the running footer's text. The footer is CSS generated
+/// content, so its text is rendered here as a CSS string literal in which every character
+/// that could end the string, the rule or the style element is escaped.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageCtx {
+    pub paper: &'static str,
+    pub size: &'static str,
+    pub footer: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -223,14 +262,17 @@ pub struct Priority {
     pub owners: Vec<String>,
     /// The reason codes it fails with, sorted.
     pub problems: Vec<String>,
-    /// Severity-weighted count of failing controls it is at fault for.
+    /// Severity-weighted count of the controls needing work (failing, gap or partial) it is
+    /// at fault for.
     pub score: usize,
     pub controls: usize,
     pub high: usize,
     pub moderate: usize,
     pub low: usize,
-    /// Failing controls where it is the only capability at fault.
+    /// Controls needing work where it is the only capability at fault.
     pub resolves_alone: usize,
+    /// Of `controls`, those that fail the policy.
+    pub failing: usize,
     pub frameworks: Vec<String>,
 }
 
@@ -247,6 +289,18 @@ pub struct FrameworkFindings {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FindingCtx {
+    /// Shown expanded: the finding needs work (or is waived), so a reader prints its details.
+    pub open: bool,
+    /// HIPAA: `required` or `addressable` implementation specification.
+    pub requirement: Option<String>,
+    /// CMMC Level 2: SPRS points the requirement is worth, and whether it may be on a POA&M.
+    pub points: Option<i64>,
+    pub poam_eligible: Option<bool>,
+    /// Why the control requires what it requires, in the control's own words.
+    pub rationale: Option<String>,
+    /// `rationale` and `guidance` split at backtick-quoted names, for the HTML report.
+    pub rationale_spans: Vec<Span>,
+    pub guidance_spans: Vec<Span>,
     pub catalog: String,
     pub control: String,
     pub anchor: String,
@@ -271,6 +325,45 @@ pub struct ReasonCtx {
     pub code: String,
     pub capability: Option<String>,
     pub message: String,
+    /// The message split at its backtick-quoted names, so the HTML report can set them in
+    /// a monospace font instead of showing the backticks.
+    pub spans: Vec<Span>,
+}
+
+/// A run of message text; `code` when it was quoted with backticks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Span {
+    pub text: String,
+    pub code: bool,
+}
+
+/// Splits `s` at backticks into plain and quoted runs. Unbalanced backticks (say, in a
+/// user's own string) are left as text.
+pub fn spans(s: &str) -> Vec<Span> {
+    let parts: Vec<&str> = s.split('`').collect();
+    if parts.len().is_multiple_of(2) {
+        return vec![Span {
+            text: s.to_owned(),
+            code: false,
+        }];
+    }
+    parts
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !t.is_empty())
+        .map(|(i, t)| Span {
+            text: (*t).to_owned(),
+            code: i % 2 == 1,
+        })
+        .collect()
+}
+
+/// One framework's rows of the customer responsibility matrix.
+#[derive(Debug, Clone, Serialize)]
+pub struct CrmGroup {
+    pub catalog: String,
+    pub title: String,
+    pub rows: Vec<CrmRow>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -315,6 +408,7 @@ pub struct RemarkCtx {
     pub code: &'static str,
     pub line: u32,
     pub message: String,
+    pub spans: Vec<Span>,
 }
 
 /// How much a failing control counts towards a remediation priority.
@@ -368,7 +462,43 @@ impl Context {
         let crm = crm(a, &in_scope);
         let (priorities, failing_needing_evidence) = priorities(run, &in_scope);
 
+        let verdict = page_one::verdict(run, &report.summary.counts, report.summary.passed);
+        let charts = report
+            .frameworks
+            .iter()
+            .map(|f| {
+                page_one::chart(
+                    &f.catalog,
+                    &f.title,
+                    f.profile.as_deref(),
+                    &f.counts,
+                    f.passed,
+                )
+            })
+            .collect();
+        let top_priorities = priorities.iter().take(5).cloned().collect();
+        let crm_groups = crm_groups(run, &crm);
+
         Context {
+            report: a.report.as_ref().map(|r| ReportCtx {
+                prepared_by: r.prepared_by.clone(),
+                prepared_for: r.prepared_for.clone(),
+                scope: r.scope.clone(),
+                period: r.period.map(|p| format!("{} to {}", p.from, p.to)),
+                version: r.version.clone(),
+                reviewer: r.reviewer.clone(),
+            }),
+            verdict,
+            policy_words: page_one::policy_words(run),
+            charts,
+            gauge: run
+                .sprs
+                .map(|s| page_one::gauge(s.score, s.max, s.conditional_eligible)),
+            ongoing: page_one::ongoing(run, &in_scope),
+            top_priorities,
+            applicability: page_one::applicability(run),
+            has_evidence: page_one::has_evidence(a),
+            page: page_ctx(Paper::default(), &a.organization.name, &report.today),
             title: format!("Compliance gap report: {}", a.organization.name),
             tool: ToolCtx {
                 name: report.tool.name,
@@ -451,6 +581,7 @@ impl Context {
             matrix,
             unowned,
             crm,
+            crm_groups,
             priorities,
             failing_needing_evidence,
             findings: framework_findings(run, a),
@@ -474,10 +605,27 @@ impl Context {
                     code: r.code,
                     line: r.line,
                     message: r.message.clone(),
+                    spans: spans(&r.message),
                 })
                 .collect(),
             baseline: report.baseline.clone(),
         }
+    }
+}
+
+impl Context {
+    /// The same context laid out for another paper size.
+    pub fn with_paper(mut self, paper: Paper) -> Context {
+        self.page = page_ctx(paper, &self.organization.name, &self.today);
+        self
+    }
+}
+
+fn page_ctx(paper: Paper, organization: &str, today: &str) -> PageCtx {
+    PageCtx {
+        paper: paper.as_str(),
+        size: paper.css_size(),
+        footer: super::html::css_string(&format!("{organization} \u{2022} {today}")),
     }
 }
 
@@ -635,6 +783,35 @@ pub fn crm(a: &Arrangement, in_scope: &[&Finding]) -> Vec<CrmRow> {
         .collect()
 }
 
+fn crm_groups(run: &Run, crm: &[CrmRow]) -> Vec<CrmGroup> {
+    let a = run.arrangement;
+    run.evaluation
+        .scopes
+        .iter()
+        .map(|s| CrmGroup {
+            catalog: s.catalog.id.clone(),
+            title: s.catalog.title.clone(),
+            rows: crm
+                .iter()
+                .filter(|r| r.catalog == s.catalog.id)
+                .map(|r| CrmRow {
+                    parties: r.parties.iter().map(|p| short_party(a, p)).collect(),
+                    ..r.clone()
+                })
+                .collect(),
+        })
+        .filter(|g| !g.rows.is_empty())
+        .collect()
+}
+
+/// "Name (id)" back to the provider's name, for tables that have no room for both.
+fn short_party(a: &Arrangement, label: &str) -> String {
+    a.providers
+        .values()
+        .find(|p| provider_label(a, &p.id) == label)
+        .map_or_else(|| label.to_owned(), |p| p.name.clone())
+}
+
 /// Ranks capabilities by the severity-weighted number of failing controls they are at
 /// fault for. Also returns how many failing controls only an attestation can resolve.
 fn priorities(run: &Run, in_scope: &[&Finding]) -> (Vec<Priority>, usize) {
@@ -644,20 +821,24 @@ fn priorities(run: &Run, in_scope: &[&Finding]) -> (Vec<Priority>, usize) {
         controls: usize,
         by_severity: [usize; 3],
         resolves_alone: usize,
+        failing: usize,
         problems: BTreeSet<String>,
         frameworks: BTreeSet<String>,
     }
     let a = run.arrangement;
     let mut acc: BTreeMap<String, Acc> = BTreeMap::new();
     let mut evidence_only = 0;
-    for f in in_scope.iter().filter(|f| f.failing) {
+    // Partly met controls count too: under the default policy they do not fail the run,
+    // but they are work the owner has to plan, and page one would otherwise say nothing.
+    let needs_work = |f: &&&Finding| f.failing || matches!(f.status, Status::Gap | Status::Partial);
+    for f in in_scope.iter().filter(needs_work) {
         let caps: BTreeSet<&str> = f
             .reasons
             .iter()
             .filter_map(|r| r.capability.as_deref())
             .collect();
         if caps.is_empty() {
-            if f.control.requires.is_none() {
+            if f.failing && f.control.requires.is_none() {
                 evidence_only += 1;
             }
             continue;
@@ -673,6 +854,9 @@ fn priorities(run: &Run, in_scope: &[&Finding]) -> (Vec<Priority>, usize) {
             }] += 1;
             if caps.len() == 1 {
                 e.resolves_alone += 1;
+            }
+            if f.failing {
+                e.failing += 1;
             }
             e.frameworks.insert(f.catalog.id.clone());
             for r in &f.reasons {
@@ -713,6 +897,7 @@ fn priorities(run: &Run, in_scope: &[&Finding]) -> (Vec<Priority>, usize) {
             moderate: e.by_severity[1],
             low: e.by_severity[2],
             resolves_alone: e.resolves_alone,
+            failing: e.failing,
             frameworks: e.frameworks.into_iter().collect(),
         })
         .collect();
@@ -720,7 +905,27 @@ fn priorities(run: &Run, in_scope: &[&Finding]) -> (Vec<Priority>, usize) {
 }
 
 fn finding_ctx(a: &Arrangement, f: &Finding) -> FindingCtx {
+    let prop_str = |k: &str| match f.control.props.get(k) {
+        Some(crate::catalog::Prop::Str(s)) => Some(s.clone()),
+        _ => None,
+    };
     FindingCtx {
+        open: f.failing
+            || matches!(
+                f.status,
+                Status::Gap | Status::Partial | Status::NeedsEvidence | Status::Waived
+            ),
+        requirement: prop_str("requirement"),
+        points: f.control.prop_int("points"),
+        poam_eligible: f.control.prop_bool("poam_eligible"),
+        rationale: f.control.rationale.clone(),
+        rationale_spans: f
+            .control
+            .rationale
+            .as_deref()
+            .map(spans)
+            .unwrap_or_default(),
+        guidance_spans: f.control.guidance.as_deref().map(spans).unwrap_or_default(),
         catalog: f.catalog.id.clone(),
         control: f.control.id.clone(),
         anchor: anchor(&["finding", &f.catalog.id, &f.control.id]),
@@ -739,10 +944,11 @@ fn finding_ctx(a: &Arrangement, f: &Finding) -> FindingCtx {
                 code: r.code.to_string(),
                 capability: r.capability.clone(),
                 message: r.message.clone(),
+                spans: spans(&r.message),
             })
             .collect(),
-        statement: f.failing.then(|| f.control.statement.clone()),
-        guidance: f.failing.then(|| f.control.guidance.clone()).flatten(),
+        statement: Some(f.control.statement.clone()),
+        guidance: f.control.guidance.clone(),
         exception: f.exception.as_ref().map(|e| {
             let state = if e.expired { "expired" } else { "expires" };
             format!("{} (owner {}, {state} {})", e.reason, e.owner, e.expires)
@@ -838,5 +1044,25 @@ mod tests {
             "finding-hipaa-security-164-308-a-1-ii-d"
         );
         assert_eq!(anchor(&["x", "\"><script>"]), "x-script");
+    }
+
+    #[test]
+    fn backtick_names_become_code_spans() {
+        let s = spans("assign `backup` with `cadence: daily`.");
+        let code: Vec<&str> = s
+            .iter()
+            .filter(|x| x.code)
+            .map(|x| x.text.as_str())
+            .collect();
+        assert_eq!(code, ["backup", "cadence: daily"]);
+        assert_eq!(s.len(), 5);
+        // An odd backtick (a user's own string) stays as written.
+        assert_eq!(
+            spans("a ` b"),
+            [Span {
+                text: "a ` b".into(),
+                code: false
+            }]
+        );
     }
 }

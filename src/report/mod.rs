@@ -8,6 +8,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod page_one;
 pub mod sarif;
 mod templates;
 pub mod text;
@@ -138,6 +139,26 @@ impl Run<'_> {
     }
 }
 
+/// The paper an HTML report is laid out for when printed. Letter is the default: every
+/// framework gapcheck ships is American, and so are most of its readers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Paper {
+    #[default]
+    Letter,
+    A4,
+}
+crate::keywords!(Paper { Letter => "letter", A4 => "a4" });
+
+impl Paper {
+    /// The CSS `@page { size }` value.
+    pub fn css_size(self) -> &'static str {
+        match self {
+            Paper::Letter => "letter",
+            Paper::A4 => "A4",
+        }
+    }
+}
+
 /// How to render, beyond the run itself.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RenderOptions<'a> {
@@ -145,6 +166,8 @@ pub struct RenderOptions<'a> {
     pub color: bool,
     /// `--template-dir`: overrides of the Markdown and HTML templates and partials.
     pub template_dir: Option<&'a Path>,
+    /// `--paper`: the printed page size of the HTML report.
+    pub paper: Paper,
 }
 
 /// Why a report could not be rendered. The run stops with exit code 2 and writes nothing.
@@ -173,7 +196,10 @@ pub fn render(format: Format, run: &Run, opts: &RenderOptions) -> Result<String,
         Format::Json => Report::build(run).to_json(),
         Format::Text => text::render(&Report::build(run), opts.color),
         Format::Markdown => markdown::render(&context::Context::build(run), opts.template_dir)?,
-        Format::Html => html::render(&context::Context::build(run), opts.template_dir)?,
+        Format::Html => html::render(
+            &context::Context::build(run).with_paper(opts.paper),
+            opts.template_dir,
+        )?,
         Format::Sarif => sarif::render(run),
         Format::Junit => junit::render(run)?,
         Format::Csv => csv::render(run),
