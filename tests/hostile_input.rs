@@ -25,6 +25,8 @@ const ASSERTED_IN_CLI_RS: &[&str] = &[
     "model-managed-without-msp.yaml",
     "multiple-errors.yaml",
     "negative-ftes.yaml",
+    "report-misspelt-key.yaml",
+    "report-period-reversed.yaml",
     "syntax-error.yaml",
     "undeclared-owner.yaml",
     "unknown-cadence.yaml",
