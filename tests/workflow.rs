@@ -286,6 +286,29 @@ fn example_ci_files_run() {
                 .unwrap_or_else(|e| panic!("{file}: {e}"));
         let mut found = Vec::new();
         collect(&yaml, key, &mut found);
+        // gapcheck is not on crates.io: an example that installs it by name cannot work.
+        // Each builds it from a checkout of its source, the way README.md and .ci/run do.
+        let installs: Vec<&String> = found
+            .iter()
+            .filter(|c| c.contains("cargo install"))
+            .collect();
+        assert_eq!(installs.len(), 1, "{file} installs gapcheck once");
+        let words: Vec<&str> = installs[0].split_whitespace().collect();
+        assert_eq!(
+            words[..4],
+            ["cargo", "install", "--locked", "--path"],
+            "{file}: {}",
+            installs[0]
+        );
+        assert_eq!(words.len(), 5, "{file}: only the path follows --path");
+        assert!(
+            found.iter().any(|c| c.contains(words[4]))
+                || std::fs::read_to_string(file)
+                    .unwrap()
+                    .contains(&format!("path: {}", words[4])),
+            "{file}: the source checkout lands in {}",
+            words[4]
+        );
         let checks: Vec<String> = found
             .into_iter()
             .filter(|c| c.trim_start().starts_with("gapcheck check"))
