@@ -315,20 +315,39 @@ pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
             "split the file, or check that this is the file you meant",
         ));
     }
+    let file = std::fs::File::open(path).map_err(|e| {
+        fail(
+            format!("cannot read file: {e}"),
+            "check the path and its permissions",
+        )
+    })?;
+    read_reader(&shown, file)
+}
+
+/// Reads UTF-8 text from a file or a pipe (`-` for stdin) under the same size limit as
+/// [`read_text`]; `shown` names it in messages.
+pub fn read_reader(shown: &str, reader: impl std::io::Read) -> Result<String, Diagnostic> {
+    let fail = |message: String, help: &str| Diagnostic {
+        level: crate::diag::Level::Error,
+        file: shown.to_owned(),
+        pos: None,
+        message,
+        help: Some(help.to_owned()),
+        source_line: None,
+    };
     // The size in the metadata is only a hint: pipes and devices such as /dev/zero report 0,
     // and a file can grow while it is read. The read itself stops one byte past the limit.
     let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| {
-            use std::io::Read;
-            f.take(yaml::MAX_FILE_BYTES + 1).read_to_end(&mut bytes)
-        })
-        .map_err(|e| {
-            fail(
-                format!("cannot read file: {e}"),
-                "check the path and its permissions",
-            )
-        })?;
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(reader, yaml::MAX_FILE_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(|e| {
+        fail(
+            format!("cannot read file: {e}"),
+            "check the path and its permissions",
+        )
+    })?;
     if bytes.len() as u64 > yaml::MAX_FILE_BYTES {
         return Err(fail(
             format!(

@@ -4,28 +4,62 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use jiff::civil::Date;
 use regex::Regex;
 
 use crate::arrangement::{self, Arrangement, Model};
 use crate::catalog::{self, Registry, Severity};
-use crate::decode::Keyword;
 use crate::diag::{Diagnostic, Level};
 use crate::evaluate::{self, FailOn, Options, Policy};
 use crate::output;
 use crate::report::{self, Format};
 use crate::term::{self, Content};
 
+/// Exit codes, shown by `--help` and in the man pages (DESIGN §6).
+const EXIT_CODES: &str = "Exit codes:
+  0  no finding fails the policy (--fail-on, --min-severity; with --baseline: no failing regression)
+  1  findings fail the policy
+  2  invalid input or usage; every error names file:line:column and a fix";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "gapcheck",
     version,
-    about = "Checks an IT service arrangement (break-fix, managed, co-managed) against compliance control catalogs"
+    about = "Checks an IT service arrangement (break-fix, managed, co-managed) against compliance control catalogs",
+    after_help = EXIT_CODES
 )]
 pub struct Cli {
+    /// When to colour the text report: auto (a terminal, unless NO_COLOR is set or
+    /// CLICOLOR_FORCE asks for colour anyway), always or never
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--color`, as ripgrep and cargo spell it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// What `recommend` can print: the fit table or its JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RecommendFormat {
+    Text,
+    Json,
+}
+
+/// The documents `gapcheck schema` describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// An arrangement file (format version 1)
+    Arrangement,
+    /// A catalog file (format version 1)
+    Catalog,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -41,32 +75,39 @@ pub struct CatalogArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check an arrangement against its frameworks and report findings
+    #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
     /// Show how well each service model fits the organization
     Recommend {
+        /// The arrangement file (`-` reads it from stdin)
         arrangement: PathBuf,
         #[command(flatten)]
         catalogs: CatalogArgs,
-        /// Output format: text or json
-        #[arg(short = 'f', long = "format", default_value = "text", value_parser = keyword::<Format>)]
-        format: Format,
+        /// Output format
+        #[arg(short = 'f', long = "format", value_enum, default_value_t = RecommendFormat::Text)]
+        format: RecommendFormat,
     },
     /// List, show, validate or export catalogs
     #[command(subcommand)]
     Catalog(CatalogCommand),
     /// Print the JSON Schema (draft 2020-12) of a file format, for editors and tools
     Schema {
-        #[arg(value_parser = ["arrangement", "catalog"])]
-        kind: String,
+        #[arg(value_enum)]
+        kind: SchemaKind,
     },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions { shell: clap_complete::Shell },
-    /// Print the man page (roff)
-    Man,
+    /// Print the man page (roff), or write one page per command into a directory
+    Man {
+        /// Write gapcheck.1, gapcheck-check.1, gapcheck-catalog-import.1, ... into DIR
+        /// (created if missing) instead of printing gapcheck.1
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Print a starter arrangement file
     Init {
         /// The service model to start from
-        #[arg(long, default_value = "managed", value_parser = keyword::<Model>)]
+        #[arg(long, value_enum, default_value_t = Model::Managed)]
         model: Model,
         /// A framework to select (catalog id, or catalog:profile); repeatable
         #[arg(long = "framework", value_name = "ID")]
@@ -115,22 +156,23 @@ pub enum CatalogCommand {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Arrangement files, or directories of them (a portfolio)
+    /// Arrangement files, or directories of them (a portfolio); `-` reads one from stdin
     #[arg(required = true, value_name = "ARRANGEMENT|DIR")]
     pub arrangements: Vec<PathBuf>,
     #[command(flatten)]
     pub catalogs: CatalogArgs,
-    /// What goes to stdout: text, json, markdown, html, sarif, junit or csv
-    #[arg(short = 'f', long = "format", default_value = "text", value_parser = keyword::<Format>)]
+    /// What goes to stdout
+    #[arg(short = 'f', long = "format", value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Also write a report; the format comes from the extension (repeatable)
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    /// Also write a report; the format comes from the extension (repeatable). Missing
+    /// parent directories are created; `DIR/` writes the JSON, Markdown and HTML reports
+    #[arg(short = 'o', long = "output", value_name = "FILE|DIR/")]
     pub outputs: Vec<PathBuf>,
-    /// Lowest status that fails the run: gap, partial, needs-evidence or never
-    #[arg(long, default_value = "gap", value_parser = keyword::<FailOn>)]
+    /// Lowest status that fails the run
+    #[arg(long, value_enum, default_value_t = FailOn::Gap)]
     pub fail_on: FailOn,
-    /// Only findings of at least this severity fail the run: low, moderate or high
-    #[arg(long, default_value = "low", value_parser = keyword::<Severity>)]
+    /// Only findings of at least this severity fail the run
+    #[arg(long, value_enum, default_value_t = Severity::Low)]
     pub min_severity: Severity,
     /// Only evaluate controls whose `catalog:control` matches this regex
     #[arg(long, value_name = "REGEX", value_parser = cli_regex)]
@@ -156,10 +198,6 @@ pub struct CheckArgs {
     /// Paper size the HTML report prints on: letter or a4
     #[arg(long, default_value = "letter", value_parser = keyword::<report::Paper>)]
     pub paper: report::Paper,
-}
-
-fn keyword<T: Keyword + Send + Sync>(s: &str) -> Result<T, String> {
-    T::parse(s).ok_or_else(|| format!("expected one of: {}", T::names().join(", ")))
 }
 
 fn cli_regex(s: &str) -> Result<Regex, String> {
@@ -237,6 +275,7 @@ fn print_warnings(diags: &[Diagnostic]) {
 }
 
 pub fn run(cli: Cli) -> Result<u8, Error> {
+    COLOR.store(cli.color as u8, std::sync::atomic::Ordering::Relaxed);
     match cli.command {
         Command::Check(args) => check(args),
         Command::Recommend {
@@ -247,10 +286,9 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Catalog(c) => catalog_command(c),
         Command::Schema { kind } => {
             let registry = Registry::load(true, &[])?;
-            let schema = if kind == "catalog" {
-                crate::schema::catalog(&registry.vocabulary)
-            } else {
-                crate::schema::arrangement(&registry)
+            let schema = match kind {
+                SchemaKind::Catalog => crate::schema::catalog(&registry.vocabulary),
+                SchemaKind::Arrangement => crate::schema::arrangement(&registry),
             };
             let mut text = serde_json::to_string_pretty(&schema).expect("schema serializes");
             text.push('\n');
@@ -264,13 +302,25 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             term::print(&String::from_utf8_lossy(&out), Content::Text)?;
             Ok(0)
         }
-        Command::Man => {
-            let cmd = <Cli as clap::CommandFactory>::command();
-            let mut out = Vec::new();
-            clap_mangen::Man::new(cmd)
-                .render(&mut out)
-                .map_err(|e| Error::Usage(format!("cannot render the man page: {e}")))?;
-            term::print(&String::from_utf8_lossy(&out), Content::Text)?;
+        Command::Man { dir } => {
+            let pages = man_pages();
+            match dir {
+                None => term::print(&String::from_utf8_lossy(&pages[0].1), Content::Text)?,
+                Some(dir) => {
+                    let files: Vec<(PathBuf, &[u8])> = pages
+                        .iter()
+                        .map(|(name, page)| (dir.join(name), page.as_slice()))
+                        .collect();
+                    let refs: Vec<(&std::path::Path, &[u8])> =
+                        files.iter().map(|(p, b)| (p.as_path(), *b)).collect();
+                    output::write_all_atomic(&refs)?;
+                    term::eprintln(&format!(
+                        "gapcheck: wrote {} man pages into {}",
+                        pages.len(),
+                        dir.display()
+                    ));
+                }
+            }
             Ok(0)
         }
         Command::Init { model, frameworks } => {
@@ -305,17 +355,122 @@ fn load_registry(args: &CatalogArgs) -> Result<Registry, Error> {
     Ok(registry)
 }
 
+/// The name an arrangement read from stdin (`-`) goes by in messages and reports.
+pub const STDIN_NAME: &str = "<stdin>";
+
+fn is_stdin(path: &std::path::Path) -> bool {
+    path.as_os_str() == "-"
+}
+
 fn load_arrangement(path: &std::path::Path, registry: &Registry) -> Result<Arrangement, Error> {
-    let text = catalog::read_text(path).map_err(|d| Error::Invalid(vec![d]))?;
-    let (a, warnings) =
-        arrangement::load(&path.display().to_string(), &text, registry).map_err(Error::Invalid)?;
+    let (shown, text) = if is_stdin(path) {
+        let text = catalog::read_reader(STDIN_NAME, std::io::stdin().lock())
+            .map_err(|d| Error::Invalid(vec![d]))?;
+        (STDIN_NAME.to_owned(), text)
+    } else {
+        let text = catalog::read_text(path).map_err(|d| Error::Invalid(vec![d]))?;
+        (path.display().to_string(), text)
+    };
+    let (a, warnings) = arrangement::load(&shown, &text, registry).map_err(Error::Invalid)?;
     print_warnings(&warnings);
     Ok(a)
 }
 
+/// The `--color` of this run (set once by [`run`]), as a [`ColorChoice`] discriminant.
+static COLOR: std::sync::atomic::AtomicU8 =
+    std::sync::atomic::AtomicU8::new(ColorChoice::Auto as u8);
+
+/// Whether a text report on stdout is coloured. `--color always|never` decides; under
+/// `auto`, a non-empty NO_COLOR turns colour off (no-color.org), then a non-empty
+/// CLICOLOR_FORCE other than `0` turns it on even into a pipe (bixense.com/clicolors), and
+/// otherwise only a terminal gets colour — the order anstream and cargo use.
 fn color_stdout() -> bool {
-    term::stdout_is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    match COLOR.load(std::sync::atomic::Ordering::Relaxed) {
+        c if c == ColorChoice::Always as u8 => true,
+        c if c == ColorChoice::Never as u8 => false,
+        _ if set("NO_COLOR") => false,
+        _ if set("CLICOLOR_FORCE")
+            && std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| v != "0") =>
+        {
+            true
+        }
+        _ => term::stdout_is_terminal(),
+    }
 }
+
+/// Every man page: `gapcheck.1` first, then one per subcommand (`gapcheck-check.1`,
+/// `gapcheck-catalog-import.1`, ...), as the SEE ALSO lines clap_mangen writes expect.
+/// Each gets EXIT STATUS and ENVIRONMENT sections, which clap has no place for.
+pub fn man_pages() -> Vec<(String, Vec<u8>)> {
+    fn walk(cmd: &clap::Command, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) {
+        let name = if prefix.is_empty() {
+            cmd.get_name().to_owned()
+        } else {
+            format!("{prefix}-{}", cmd.get_name())
+        };
+        let page_cmd = cmd
+            .clone()
+            .display_name(name.clone())
+            .bin_name(name.replace('-', " "))
+            .version(env!("CARGO_PKG_VERSION"));
+        out.push((format!("{name}.1"), man_page(page_cmd)));
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            walk(sub, &name, out);
+        }
+    }
+    let mut cmd = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+    cmd.build();
+    let mut out = Vec::new();
+    walk(&cmd, "", &mut out);
+    out
+}
+
+fn man_page(cmd: clap::Command) -> Vec<u8> {
+    let man = clap_mangen::Man::new(cmd.clone()).date("");
+    let mut out = Vec::new();
+    let has_args = cmd.get_arguments().any(|a| !a.is_hide_set());
+    let has_subs = cmd.has_subcommands();
+    let render = |out: &mut Vec<u8>| -> std::io::Result<()> {
+        man.render_title(out)?;
+        man.render_name_section(out)?;
+        man.render_synopsis_section(out)?;
+        man.render_description_section(out)?;
+        if has_args {
+            man.render_options_section(out)?;
+        }
+        if has_subs {
+            man.render_subcommands_section(out)?;
+        }
+        std::io::Write::write_all(out, MAN_EXIT_AND_ENVIRONMENT.as_bytes())?;
+        man.render_version_section(out)
+    };
+    render(&mut out).expect("writing roff to memory cannot fail");
+    out
+}
+
+/// The roff for the sections every page shares.
+const MAN_EXIT_AND_ENVIRONMENT: &str = r#".SH "EXIT STATUS"
+.TP
+\fB0\fR
+No finding fails the policy (\fB\-\-fail\-on\fR, \fB\-\-min\-severity\fR; with \fB\-\-baseline\fR: no failing regression), or the command did its job.
+.TP
+\fB1\fR
+Findings fail the policy.
+.TP
+\fB2\fR
+Invalid input or usage. Every error names file:line:column, says what is wrong and how to fix it; nothing is written.
+.SH ENVIRONMENT
+.TP
+\fBSOURCE_DATE_EPOCH\fR
+Unix time used as the report time stamp and, without \fB\-\-today\fR, as the date exceptions expire against, so reports are reproducible.
+.TP
+\fBNO_COLOR\fR
+When set and not empty, the text report is not coloured (unless \fB\-\-color always\fR).
+.TP
+\fBCLICOLOR_FORCE\fR
+When set, not empty and not 0, the text report is coloured even when stdout is not a terminal (unless \fBNO_COLOR\fR is set or \fB\-\-color never\fR).
+"#;
 
 /// The evaluation settings shared by every arrangement of a run.
 struct Settings {
@@ -429,13 +584,20 @@ fn output_formats(outputs: &[PathBuf]) -> Result<Vec<(&PathBuf, Format)>, Error>
 }
 
 fn check(args: CheckArgs) -> Result<u8, Error> {
+    if args.arrangements.len() > 1 && args.arrangements.iter().any(|p| is_stdin(p)) {
+        return Err(Error::Usage(
+            "`-` reads one arrangement from stdin; it cannot be combined with other arrangements"
+                .into(),
+        ));
+    }
     let portfolio = args.arrangements.len() > 1 || args.arrangements.iter().any(|p| p.is_dir());
     if portfolio {
         return check_portfolio(args);
     }
-    let out_formats = output_formats(&args.outputs)?;
-    let registry = load_registry(&args.catalogs)?;
     let path = &args.arrangements[0];
+    let outputs = single_outputs(path, &args.outputs);
+    let out_formats = output_formats(&outputs)?;
+    let registry = load_registry(&args.catalogs)?;
     let a = load_arrangement(path, &registry)?;
     let mut inputs = vec![path.clone()];
     inputs.extend(args.catalogs.catalogs.iter().cloned());
@@ -472,6 +634,32 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     };
     term::print(&stdout, content)?;
     Ok(if checked.passed { 0 } else { 1 })
+}
+
+/// `-o DIR/` for one arrangement: its default set of reports in DIR, named after the
+/// arrangement file (`clinic.yaml` → `clinic.json`, `clinic.md`, `clinic.html`), the set a
+/// portfolio writes for each of its arrangements.
+fn single_outputs(arrangement: &std::path::Path, outputs: &[PathBuf]) -> Vec<PathBuf> {
+    let stem = if is_stdin(arrangement) {
+        "stdin".to_owned()
+    } else {
+        arrangement
+            .file_stem()
+            .map_or_else(|| "report".to_owned(), |s| s.to_string_lossy().into_owned())
+    };
+    let mut out = Vec::new();
+    for o in outputs {
+        if is_output_dir(o) {
+            out.extend(
+                PORTFOLIO_FORMATS
+                    .iter()
+                    .map(|f| o.join(format!("{stem}.{}", f.extension()))),
+            );
+        } else {
+            out.push(o.clone());
+        }
+    }
+    out
 }
 
 /// Where `-o` sends a portfolio: a directory (one report per arrangement plus an index) or
@@ -640,27 +828,26 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
     Ok(if index.summary.failed == 0 { 0 } else { 1 })
 }
 
-fn recommend(path: &std::path::Path, catalogs: &CatalogArgs, format: Format) -> Result<u8, Error> {
+fn recommend(
+    path: &std::path::Path,
+    catalogs: &CatalogArgs,
+    format: RecommendFormat,
+) -> Result<u8, Error> {
     let registry = load_registry(catalogs)?;
     let a = load_arrangement(path, &registry)?;
     let opts = Options::new(now()?.to_zoned(jiff::tz::TimeZone::UTC).date());
     let evaluation = evaluate::evaluate(&registry, &a, &opts);
     let fit = crate::fit::fit(&a, &evaluation);
     match format {
-        Format::Json => {
+        RecommendFormat::Json => {
             let mut text = serde_json::to_string_pretty(&fit).expect("fit serializes");
             text.push('\n');
             term::print(&text, Content::Data)?;
         }
-        Format::Text => term::print(
+        RecommendFormat::Text => term::print(
             &crate::report::text::fit_table(&a.organization.name, &fit),
             Content::Text,
         )?,
-        other => {
-            return Err(Error::Usage(format!(
-                "recommend prints text or json, not {other}"
-            )));
-        }
     }
     Ok(0)
 }

@@ -200,7 +200,9 @@ pub trait Keyword: Sized + Copy + 'static {
     }
 }
 
-/// Implements [`Keyword`], `Display` and `Serialize` for a fieldless enum from one table.
+/// Implements [`Keyword`], `Display`, `Serialize` and `clap::ValueEnum` for a fieldless enum
+/// from one table, so the file formats, the command line and shell completions accept the
+/// same words.
 #[macro_export]
 macro_rules! keywords {
     ($ty:ty { $($variant:ident => $name:literal),+ $(,)? }) => {
@@ -218,6 +220,16 @@ macro_rules! keywords {
         impl ::serde::Serialize for $ty {
             fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str($crate::decode::Keyword::as_str(*self))
+            }
+        }
+        impl ::clap::ValueEnum for $ty {
+            fn value_variants<'a>() -> &'a [Self] {
+                <Self as $crate::decode::Keyword>::ALL
+            }
+            fn to_possible_value(&self) -> Option<::clap::builder::PossibleValue> {
+                Some(::clap::builder::PossibleValue::new(
+                    $crate::decode::Keyword::as_str(*self),
+                ))
             }
         }
     };

@@ -113,6 +113,9 @@ fn stage(path: &Path, contents: &[u8], index: usize) -> Result<PathBuf, OutputEr
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    // `-o reports/2026/q1.html` in a fresh CI checkout: make the folders, as `mkdir -p`
+    // would, rather than fail the run after the check itself succeeded.
+    fs::create_dir_all(&dir).map_err(io)?;
     let name = path.file_name().ok_or_else(|| {
         io(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
@@ -155,13 +158,22 @@ mod tests {
         fs::write(&p, "old").unwrap();
         write_atomic(&p, b"new").unwrap();
         assert_eq!(fs::read_to_string(&p).unwrap(), "new");
-        let bad = dir.path().join("missing-dir").join("r.json");
+        // A parent that is a file cannot be created as a directory.
+        let bad = dir.path().join("r.json").join("r.json");
         assert!(write_atomic(&bad, b"x").is_err());
         let leftovers: Vec<_> = fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    }
+
+    #[test]
+    fn creates_missing_parent_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("reports").join("2026").join("r.json");
+        write_atomic(&p, b"new").unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap(), "new");
     }
 
     #[test]
