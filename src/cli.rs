@@ -195,8 +195,8 @@ pub struct CheckArgs {
     /// Override Markdown/HTML templates and partials by file name (e.g. summary.md.hbs)
     #[arg(long, value_name = "DIR")]
     pub template_dir: Option<PathBuf>,
-    /// Paper size the HTML report prints on: letter or a4
-    #[arg(long, default_value = "letter", value_parser = keyword::<report::Paper>)]
+    /// Paper size the HTML report prints on
+    #[arg(long, value_enum, default_value_t = report::Paper::Letter)]
     pub paper: report::Paper,
 }
 
