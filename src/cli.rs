@@ -649,7 +649,11 @@ fn single_outputs(arrangement: &std::path::Path, outputs: &[PathBuf]) -> Vec<Pat
     };
     let mut out = Vec::new();
     for o in outputs {
-        if is_output_dir(o) {
+        // `-o taken.json` naming a directory stays an error (the report cannot go there);
+        // a folder is `DIR/`, or an existing directory without a report's extension.
+        let folder =
+            o.to_string_lossy().ends_with('/') || (o.is_dir() && Format::from_path(o).is_none());
+        if folder {
             out.extend(
                 PORTFOLIO_FORMATS
                     .iter()

@@ -164,10 +164,11 @@ fn an_unwritable_target_replaces_no_report_and_leaves_no_temporary_file() {
     args.extend(["-o".to_owned(), work.path("taken.json")]);
     assert_failed_cleanly(&work, &strs(&args), "taken.json");
 
-    // A directory that does not exist.
+    // A file where a folder should be (a missing folder is created, as `mkdir -p` would).
+    fs::write(work.root.join("plain"), b"").unwrap();
     let mut args = work.all_reports();
-    args.extend(["-o".to_owned(), work.path("missing/r.json")]);
-    assert_failed_cleanly(&work, &strs(&args), "missing");
+    args.extend(["-o".to_owned(), work.path("plain/r.json")]);
+    assert_failed_cleanly(&work, &strs(&args), "plain");
 }
 
 #[cfg(unix)]
