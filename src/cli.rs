@@ -151,6 +151,10 @@ pub enum CatalogCommand {
         /// The catalog id to give the result (default: derived from the OSCAL title)
         #[arg(long, value_name = "ID")]
         id: Option<String>,
+        /// Validate the result on its own rather than beside the built-in catalogs (to
+        /// regenerate a built-in catalog, whose id the check would otherwise call a clash)
+        #[arg(long)]
+        no_builtin: bool,
     },
 }
 
@@ -933,7 +937,8 @@ fn catalog_command(c: CatalogCommand) -> Result<u8, Error> {
             output,
             map,
             id,
-        } => import_catalog(&file, output.as_deref(), map.as_deref(), id),
+            no_builtin,
+        } => import_catalog(&file, output.as_deref(), map.as_deref(), id, !no_builtin),
         CatalogCommand::Export { id } => {
             let (_, text) = catalog::BUILTIN_CATALOGS
                 .iter()
@@ -1056,13 +1061,14 @@ fn import_catalog(
     output: Option<&std::path::Path>,
     map: Option<&std::path::Path>,
     id: Option<String>,
+    builtin: bool,
 ) -> Result<u8, Error> {
     let options = crate::oscal::ImportOptions { id };
     let imported = crate::oscal::import_file(file, map, &options)
         .map_err(|e| Error::Invalid(e.into_diagnostics()))?;
     print_warnings(&imported.warnings);
     let shown = output.map_or_else(|| "<stdout>".to_owned(), |o| o.display().to_string());
-    Registry::load_text(true, &shown, &imported.yaml)?;
+    Registry::load_text(builtin, &shown, &imported.yaml)?;
     match output {
         Some(o) => {
             let mut inputs = vec![file.to_path_buf()];
@@ -1070,11 +1076,12 @@ fn import_catalog(
             output::refuse_inputs(o, &inputs)?;
             output::write_atomic(o, imported.yaml.as_bytes())?;
             term::eprintln(&format!(
-                "gapcheck: imported {} control(s) as catalog `{}` into {} ({} withdrawn skipped)",
+                "gapcheck: imported {} control(s) as catalog `{}` into {} ({} withdrawn skipped, {} left out as unmapped)",
                 imported.controls,
                 imported.id,
                 o.display(),
-                imported.withdrawn
+                imported.withdrawn,
+                imported.omitted
             ));
         }
         None => term::print(&imported.yaml, Content::Data)?,

@@ -238,6 +238,9 @@ pub struct Imported {
     pub controls: usize,
     /// How many were skipped because OSCAL marks them withdrawn.
     pub withdrawn: usize,
+    /// How many were left out because the mapping says `unmapped: omit` and no rule
+    /// names them.
+    pub omitted: usize,
     /// Mapping rules that matched no control (usually a typo in the mapping file).
     pub warnings: Vec<Diagnostic>,
 }
@@ -377,6 +380,11 @@ struct Rule {
     matcher: Matcher,
     requires: Option<Node>,
     severity: Option<Severity>,
+    /// Why `requires` asks for what it asks, written into the control (a built-in catalog
+    /// made by import needs one on every control, like a hand-written one).
+    rationale: Option<String>,
+    /// Extra framework facts for the control, written after the ones the import derives.
+    props: Vec<(String, Node)>,
     pos: Pos,
 }
 
@@ -386,12 +394,34 @@ enum Matcher {
     Pattern(Regex),
 }
 
-/// A validated `--map` file: which controls get which `requires` (and severity).
+/// A validated `--map` file: which controls get which `requires` (and severity), the
+/// catalog header to write, and whether controls no rule names are imported at all.
 #[derive(Debug)]
 pub struct Mapping {
     file: String,
     rules: Vec<Rule>,
+    header: Vec<(&'static str, String)>,
+    /// Whether a control that no rule matches is left out. An OSCAL catalog can hold more
+    /// than the controls meant to be assessed (CSF 2.0 carries its categories as controls
+    /// whose outcomes are stated by their subcategories), and a mapping that gives every
+    /// assessed control its own rule is then the list of what to import.
+    omit_unmapped: bool,
 }
+
+/// Header keys a mapping may set for the written catalog; the rest come from the OSCAL
+/// metadata or are not set. `id` is the `--id` option.
+const MAP_HEADER_KEYS: &[&str] = &[
+    "title",
+    "authority",
+    "source",
+    "version",
+    "url",
+    "id_pattern",
+    "notes",
+];
+
+/// Props the import writes itself; a rule cannot set them.
+const DERIVED_PROPS: &[&str] = &["oscal_id", "family", "enhancement"];
 
 impl Mapping {
     /// Parses and validates a mapping file; requirement expressions are checked with the
@@ -399,16 +429,19 @@ impl Mapping {
     pub fn parse(file: &str, text: &str) -> Result<Mapping, OscalError> {
         let vocab = Vocabulary::builtin();
         let mut sink = Sink::new(file, text);
-        let rules = yaml::parse(text, &mut sink)
-            .map(|root| read_rules(&mut sink, &root, &vocab))
-            .unwrap_or_default();
+        let mut mapping = Mapping {
+            file: file.to_owned(),
+            rules: Vec::new(),
+            header: Vec::new(),
+            omit_unmapped: false,
+        };
+        if let Some(root) = yaml::parse(text, &mut sink) {
+            read_mapping(&mut sink, &root, &vocab, &mut mapping);
+        }
         if sink.has_errors() {
             return Err(OscalError::Map(sink.diagnostics));
         }
-        Ok(Mapping {
-            file: file.to_owned(),
-            rules,
-        })
+        Ok(mapping)
     }
 
     fn find(&self, id: &str) -> Option<(usize, &Rule)> {
@@ -422,10 +455,43 @@ impl Mapping {
     }
 }
 
-fn read_rules(sink: &mut Sink, root: &Node, vocab: &Vocabulary) -> Vec<Rule> {
-    let Some(top) = Fields::new(sink, root, "the mapping file", &["rules"]) else {
-        return Vec::new();
+fn read_mapping(sink: &mut Sink, root: &Node, vocab: &Vocabulary, mapping: &mut Mapping) {
+    let Some(top) = Fields::new(
+        sink,
+        root,
+        "the mapping file",
+        &["catalog", "unmapped", "rules"],
+    ) else {
+        return;
     };
+    if let Some(h) = top.get("catalog")
+        && let Some(hf) = Fields::new(sink, h, "the mapping's `catalog`", MAP_HEADER_KEYS)
+    {
+        for key in MAP_HEADER_KEYS {
+            if let Some(v) = hf
+                .get(key)
+                .and_then(|n| decode::string(sink, n, &format!("`{key}`")))
+            {
+                mapping.header.push((key, v));
+            }
+        }
+    }
+    if let Some(u) = top.get("unmapped") {
+        match decode::string(sink, u, "`unmapped`").as_deref() {
+            Some("keep") => {}
+            Some("omit") => mapping.omit_unmapped = true,
+            Some(other) => sink.error(
+                u.pos,
+                format!("`unmapped` must be `keep` or `omit`, not `{other}`"),
+                Some("`omit` imports only the controls a rule names".into()),
+            ),
+            None => {}
+        }
+    }
+    mapping.rules = read_rules(sink, &top, vocab);
+}
+
+fn read_rules(sink: &mut Sink, top: &Fields, vocab: &Vocabulary) -> Vec<Rule> {
     let Some(list) = top.require(
         sink,
         "rules",
@@ -441,7 +507,14 @@ fn read_rules(sink: &mut Sink, root: &Node, vocab: &Vocabulary) -> Vec<Rule> {
             sink,
             node,
             "a mapping rule",
-            &["id", "pattern", "requires", "severity"],
+            &[
+                "id",
+                "pattern",
+                "requires",
+                "severity",
+                "rationale",
+                "props",
+            ],
         ) else {
             continue;
         };
@@ -474,16 +547,61 @@ fn read_rules(sink: &mut Sink, root: &Node, vocab: &Vocabulary) -> Vec<Rule> {
         let severity = f
             .get("severity")
             .and_then(|n| Severity::read(sink, n, "severity"));
+        let rationale = f
+            .get("rationale")
+            .and_then(|n| decode::string(sink, n, "`rationale`"));
+        let props = f
+            .get("props")
+            .map(|n| read_props(sink, n))
+            .unwrap_or_default();
         if let Some(matcher) = matcher {
             rules.push(Rule {
                 matcher,
                 requires,
                 severity,
+                rationale,
+                props,
                 pos: node.pos,
             });
         }
     }
     rules
+}
+
+/// A rule's `props`: scalar values only (as in a catalog), none of the derived ones.
+fn read_props(sink: &mut Sink, node: &Node) -> Vec<(String, Node)> {
+    let Some(entries) = node.as_map() else {
+        decode::type_error(
+            sink,
+            node,
+            "`props` must be a mapping",
+            "`key: value` entries",
+        );
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (k, v) in entries {
+        if DERIVED_PROPS.contains(&k.name.as_str()) {
+            sink.error(
+                k.pos,
+                format!("prop `{}` is written by the import itself", k.name),
+                Some("choose another name".into()),
+            );
+        } else if matches!(
+            v.value,
+            Value::Bool(_) | Value::Int(_) | Value::Str(_) | Value::Float(_)
+        ) {
+            out.push((k.name.clone(), v.clone()));
+        } else {
+            decode::type_error(
+                sink,
+                v,
+                &format!("prop `{}` must be a single value", k.name),
+                "text, a whole number or true/false",
+            );
+        }
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------
@@ -510,6 +628,12 @@ struct Walk<'a> {
     /// parameter whose choices insert other parameters multiplies its text at every level,
     /// so a 2 KB file could otherwise ask for gigabytes.
     expanded: std::cell::Cell<usize>,
+    /// Leaves out controls no rule names (`unmapped: omit`), before their text is read:
+    /// what is not imported need not be importable (CSF's withdrawn categories have no
+    /// statement prose in OSCAL versions that do not mark them withdrawn).
+    omit_unmapped: Option<&'a Mapping>,
+    /// The printed ids of the controls left out that way.
+    omitted: HashSet<String>,
 }
 
 /// The most prose that parameter expansion may produce for one import. The result must load
@@ -585,8 +709,18 @@ impl<'a> Walk<'a> {
     ) -> Result<(), OscalError> {
         for (i, c) in controls.iter().enumerate() {
             let here = format!("{path}.controls[{i}]");
+            let printed = || {
+                label(&c.props)
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map_or_else(|| printed_id(&c.id), str::to_owned)
+            };
             if is_withdrawn(&c.props) {
                 self.withdrawn += 1;
+            } else if let Some(m) = self.omit_unmapped
+                && m.find(&printed()).is_none()
+            {
+                self.omitted.insert(printed());
             } else {
                 if c.id.trim().is_empty() {
                     return Err(self.invalid(&format!("{here}.id"), "empty control id".into()));
@@ -619,10 +753,7 @@ impl<'a> Walk<'a> {
                 }
                 self.controls.push(Out {
                     oscal_id: &c.id,
-                    id: label(&c.props)
-                        .map(str::trim)
-                        .filter(|l| !l.is_empty())
-                        .map_or_else(|| printed_id(&c.id), str::to_owned),
+                    id: printed(),
                     title: c.title.trim(),
                     group,
                     family,
@@ -845,6 +976,8 @@ fn convert(
         controls: Vec::new(),
         withdrawn: 0,
         expanded: std::cell::Cell::new(0),
+        omit_unmapped: mapping.filter(|m| m.omit_unmapped),
+        omitted: HashSet::new(),
     };
     walk.collect_params(&cat.params, "catalog")?;
     walk.params_of_controls(&cat.controls, "catalog")?;
@@ -875,17 +1008,38 @@ fn convert(
         .collect();
 
     let mut used = vec![false; mapping.map_or(0, |m| m.rules.len())];
-    let title = cat.metadata.title.trim();
+    let header = |key: &str| {
+        mapping.and_then(|m| {
+            m.header
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.as_str())
+        })
+    };
+    let oscal_title = cat.metadata.title.trim();
+    let title = header("title").unwrap_or(oscal_title);
     let mut y = String::with_capacity(walk.controls.len() * 1024);
     y.push_str("# Imported from an OSCAL catalog by `gapcheck catalog import`.\n");
-    y.push_str("# Ids, titles, groups and statements are the OSCAL text; severity and requires\n");
-    y.push_str("# come from the mapping (moderate and none without one).\n");
+    y.push_str("# Ids, titles, groups and statements are the OSCAL text; severity, requires,\n");
+    y.push_str(
+        "# rationale and added props come from the mapping (moderate and none without one).\n",
+    );
     y.push_str("catalog:\n");
     let _ = writeln!(y, "  id: {}", quote(&id));
     let _ = writeln!(y, "  title: {}", quote(title));
-    let _ = writeln!(y, "  source: {}", quote(&format!("OSCAL catalog: {title}")));
-    if let Some(v) = &cat.metadata.version {
+    if let Some(a) = header("authority") {
+        let _ = writeln!(y, "  authority: {}", quote(a));
+    }
+    let source =
+        header("source").map_or_else(|| format!("OSCAL catalog: {oscal_title}"), str::to_owned);
+    let _ = writeln!(y, "  source: {}", quote(&source));
+    if let Some(v) = header("version").or(cat.metadata.version.as_deref()) {
         let _ = writeln!(y, "  version: {}", quote(v));
+    }
+    for key in ["url", "id_pattern", "notes"] {
+        if let Some(v) = header(key) {
+            let _ = writeln!(y, "  {key}: {}", quote(v));
+        }
     }
     y.push_str("  profiles: {}\n");
     y.push_str("controls:\n");
@@ -908,11 +1062,19 @@ fn convert(
         if let Some(f) = c.family {
             let _ = write!(y, ", family: {}", quote(&f.to_uppercase()));
         }
-        let _ = writeln!(y, ", enhancement: {}}}", c.enhancement);
+        let _ = write!(y, ", enhancement: {}", c.enhancement);
+        for (k, v) in rule.map(|r| r.props.as_slice()).unwrap_or_default() {
+            let _ = write!(y, ", {}: ", quote(k));
+            flow(&mut y, v);
+        }
+        y.push_str("}\n");
         if let Some(req) = rule.and_then(|r| r.requires.as_ref()) {
             y.push_str("    requires: ");
             flow(&mut y, req);
             y.push('\n');
+        }
+        if let Some(why) = rule.and_then(|r| r.rationale.as_deref()) {
+            let _ = writeln!(y, "    rationale: {}", quote(why));
         }
         let mut related = Vec::new();
         let mut dedup = HashSet::new();
@@ -923,6 +1085,7 @@ fn convert(
         {
             if let Some(target) = l.href.strip_prefix('#').and_then(|t| printed.get(t))
                 && *target != c.id
+                && !walk.omitted.contains(*target)
                 && dedup.insert(*target)
             {
                 related.push(quote(&format!("{id}:{target}")));
@@ -953,6 +1116,7 @@ fn convert(
         id,
         controls: walk.controls.len(),
         withdrawn: walk.withdrawn,
+        omitted: walk.omitted.len(),
         yaml: y,
         warnings,
     })

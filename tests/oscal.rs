@@ -373,6 +373,93 @@ fn mapping_assigns_requires_first_match_wins() {
     assert_eq!(imported.warnings[0].pos.unwrap().line, 10);
 }
 
+/// A catalog whose assessed controls sit under parent controls that are not assessed (as
+/// CSF 2.0's subcategories under its categories), one of them without statement prose.
+const NESTED: &str = r#"{"catalog": {
+  "uuid": "00000000-0000-4000-8000-000000000001",
+  "metadata": {"title": "Nested outcomes", "version": "0.9"},
+  "groups": [
+    {"id": "GV", "title": "GOVERN", "controls": [
+      {"id": "GV.OC", "title": "Context", "props": [{"name": "label", "value": "Context (GV.OC)"}],
+       "parts": [{"name": "statement", "prose": "Context is understood"}],
+       "controls": [
+         {"id": "GV.OC-01", "title": "GV.OC-01", "props": [{"name": "label", "value": "GV.OC-01"}],
+          "parts": [{"name": "statement", "prose": "The mission is understood"}]},
+         {"id": "GV.OC-02", "title": "GV.OC-02", "props": [{"name": "label", "value": "GV.OC-02"}],
+          "parts": [{"name": "statement", "prose": "Stakeholders are understood"}]}
+       ]},
+      {"id": "ID.BE", "title": "Old category", "props": [{"name": "label", "value": "Old (ID.BE)"}],
+       "parts": [{"name": "statement"}]}
+    ]}
+  ]}}"#;
+
+const NESTED_MAP: &str = r#"catalog:
+  title: Nested outcomes 2.0
+  authority: Example Institute
+  version: "2024-02-26"
+  url: https://example.org/outcomes
+  id_pattern: '^GV\.[A-Z]{2}-\d{2}$'
+  notes: Only the subcategories.
+unmapped: omit
+rules:
+  - id: GV.OC-01
+    requires: {capability: policy-management}
+    rationale: "'mission is understood' -> policy-management"
+    props: {function: GV, outcome: true}
+"#;
+
+#[test]
+fn mapping_can_write_the_header_rationales_and_leave_out_unmapped_controls() {
+    let mapping = Mapping::parse("map.yaml", NESTED_MAP).unwrap();
+    let imported = oscal::import_str(
+        "nested.json",
+        NESTED,
+        true,
+        Some(&mapping),
+        &with_id("nested-2.0"),
+    )
+    .unwrap();
+    assert!(imported.warnings.is_empty(), "{:?}", imported.warnings);
+    // The two categories (one has no prose, and is not read) and the unmapped subcategory.
+    assert_eq!((imported.controls, imported.omitted), (1, 3));
+    let registry = load(&imported.yaml);
+    let cat = registry.get("nested-2.0").unwrap();
+    assert_eq!(cat.title, "Nested outcomes 2.0");
+    assert_eq!(cat.authority.as_deref(), Some("Example Institute"));
+    assert_eq!(cat.version.as_deref(), Some("2024-02-26"));
+    assert_eq!(cat.url.as_deref(), Some("https://example.org/outcomes"));
+    assert_eq!(cat.notes.as_deref(), Some("Only the subcategories."));
+    assert!(cat.id_pattern.is_some());
+    let ids: Vec<&str> = cat.controls.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["GV.OC-01"]);
+    let c = &cat.controls[0];
+    assert_eq!(c.citation, "Nested outcomes 2.0, GV.OC-01");
+    assert_eq!(
+        c.rationale.as_deref(),
+        Some("'mission is understood' -> policy-management")
+    );
+    assert_eq!(c.prop_bool("outcome"), Some(true));
+    assert!(matches!(c.props.get("function"), Some(gapcheck::catalog::Prop::Str(s)) if s == "GV"));
+    // Without `unmapped: omit` every control is imported, and the prose-less one is an error.
+    let keep = Mapping::parse("map.yaml", &NESTED_MAP.replace("unmapped: omit\n", "")).unwrap();
+    let e = oscal::import_str("nested.json", NESTED, true, Some(&keep), &with_id("n"))
+        .map(|_| ())
+        .unwrap_err();
+    assert!(error_text(e).contains("ID.BE"));
+}
+
+#[test]
+fn mapping_rejects_derived_props_and_unknown_unmapped_values() {
+    let bad = "unmapped: drop\nrules:\n  - id: X\n    props: {oscal_id: y, ok: [1]}\n";
+    let e = match Mapping::parse("map.yaml", bad) {
+        Ok(_) => panic!("accepted a broken mapping"),
+        Err(OscalError::Map(d)) => d,
+        Err(other) => panic!("{other:?}"),
+    };
+    let lines: Vec<u32> = e.iter().map(|d| d.pos.unwrap().line).collect();
+    assert_eq!(lines, [1, 4, 4], "{e:?}");
+}
+
 #[test]
 fn mapping_errors_point_at_the_mapping_file() {
     let bad = "rules:\n  - id: AC-2\n    requires: {capability: log-reveiw}\n  - pattern: '('\n  - requires: {capability: backup}\n";
