@@ -491,6 +491,18 @@ const CONTROL_KEYS: &[&str] = &[
     "related",
 ];
 
+/// Catalog ids are lower-case letters, digits, `-` and `.`, starting with a letter or digit:
+/// a framework's version is part of its name (`nist-csf-2.0`), and none of these characters
+/// needs quoting in YAML, a `catalog:control` reference, a regex-free `--select` or a file name.
+pub fn valid_catalog_id(id: &str) -> bool {
+    id.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+}
+
 fn parse_catalog(
     sink: &mut Sink,
     root: &Node,
@@ -534,15 +546,14 @@ fn parse_catalog(
     } else {
         let id_node = hf.require(sink, "id", "the catalog header", "my-catalog")?;
         let id = decode::string(sink, id_node, "catalog id")?;
-        if id.is_empty()
-            || !id
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        {
+        if !valid_catalog_id(&id) {
             sink.error(
                 id_node.pos,
                 format!("invalid catalog id `{id}`"),
-                Some("use lower-case letters, digits and `-` only, e.g. `acme-policies`".into()),
+                Some(
+                    "use lower-case letters, digits, `-` and `.` (not first), e.g. `acme-policies`"
+                        .into(),
+                ),
             );
         }
         let title = hf

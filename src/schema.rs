@@ -22,7 +22,7 @@ fn duration() -> Value {
 }
 
 fn catalog_id() -> Value {
-    json!({ "type": "string", "pattern": "^[a-z0-9-]+$" })
+    json!({ "type": "string", "pattern": "^[a-z0-9][a-z0-9.-]*$" })
 }
 
 fn control_ref(registry: &Registry) -> Value {
@@ -32,7 +32,7 @@ fn control_ref(registry: &Registry) -> Value {
         .values()
         .filter_map(|c| c.controls.first().map(|k| format!("{}:{}", c.id, k.id)))
         .collect();
-    json!({ "type": "string", "pattern": "^[a-z0-9-]+:.+$", "description": "catalog:control", "examples": examples })
+    json!({ "type": "string", "pattern": "^[a-z0-9][a-z0-9.-]*:.+$", "description": "catalog:control", "examples": examples })
 }
 
 /// The arrangement format (DESIGN §3).
@@ -213,7 +213,7 @@ pub fn catalog(vocab: &Vocabulary) -> Value {
                             "after_hours_required": { "type": "boolean" }
                         }
                     },
-                    "related": { "type": "array", "items": { "type": "string", "pattern": "^[a-z0-9-]+:.+$" } }
+                    "related": { "type": "array", "items": { "type": "string", "pattern": "^[a-z0-9][a-z0-9.-]*:.+$" } }
                 }
             },
             "requirement": {
