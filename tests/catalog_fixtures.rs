@@ -1,6 +1,7 @@
 //! One realistic arrangement per regulated catalog, checked by the real binary: a clinic
-//! (HIPAA), a credit union service organization (GLBA + NIST moderate) and a defense
-//! subcontractor (CMMC Level 2 with its SPRS projection). The JSON reports are snapshotted so
+//! (HIPAA), a credit union service organization (GLBA + NIST moderate), a defense
+//! subcontractor (CMMC Level 2 with its SPRS projection) and a small manufacturer measuring
+//! itself against NIST CSF 2.0 with a break-fix shop. The JSON reports are snapshotted so
 //! every change to what users see is reviewed.
 
 mod common;
@@ -145,6 +146,50 @@ fn defense_subcontractor() {
     );
 }
 
+/// Break-fix against CSF 2.0: outcomes the office manager delivers herself are met, every
+/// outcome that needs watching between incidents fails because the hourly shop does not
+/// watch, and what nobody owns is unassigned.
+#[test]
+fn csf_manufacturer() {
+    let (code, stdout, report) = json_report("csf-manufacturer");
+    insta::assert_snapshot!("csf_manufacturer", stdout);
+    assert_eq!(code, 1);
+    assert_eq!(report["summary"]["controls"], 106);
+    assert_eq!(report["summary"]["passed"], false);
+    let status = |id: &str| finding(&report, "nist-csf-2.0", id)["status"].clone();
+    // Internal staff own these: inventory, accounts, written policy, backups.
+    for id in ["ID.AM-01", "PR.AA-01", "GV.PO-01", "PR.DS-01"] {
+        assert_eq!(status(id), "satisfied", "{id}");
+    }
+    // Monitoring, patching and incident handling left to the hourly shop.
+    for (id, capability) in [
+        ("DE.CM-01", "system-monitoring"),
+        ("PR.PS-02", "patch-management"),
+        ("RS.MI-01", "incident-response"),
+        ("PR.IR-01", "network-security"),
+    ] {
+        let f = finding(&report, "nist-csf-2.0", id);
+        assert_eq!(f["status"], "gap", "{id}");
+        assert_eq!(f["break_fix_incompatible"], true, "{id}");
+        assert!(
+            f["reasons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["code"] == "break-fix" && r["capability"] == capability),
+            "{id}: {f}"
+        );
+    }
+    // Nobody trains the staff.
+    let training = finding(&report, "nist-csf-2.0", "PR.AT-01");
+    assert_eq!(training["status"], "gap");
+    assert!(codes(training).contains(&"unassigned".to_owned()));
+    // Resources are a management decision: only the organization's own document can show it.
+    assert_eq!(status("GV.RR-03"), "needs-evidence");
+    // Tests exist in neither form: the improvement outcome is partial, not satisfied.
+    assert_eq!(status("ID.IM-02"), "partial");
+}
+
 #[test]
 fn defense_subcontractor_text_shows_the_sprs_projection() {
     let (code, stdout) = check("defense-subcontractor", "text");
@@ -167,7 +212,12 @@ fn defense_subcontractor_text_shows_the_sprs_projection() {
 
 #[test]
 fn reports_are_byte_identical_across_runs() {
-    for fixture in ["clinic", "credit-union", "defense-subcontractor"] {
+    for fixture in [
+        "clinic",
+        "credit-union",
+        "defense-subcontractor",
+        "csf-manufacturer",
+    ] {
         assert_eq!(
             check(fixture, "json").1,
             check(fixture, "json").1,
@@ -183,6 +233,7 @@ fn builtin_catalog_files_validate() {
         "controls/glba-safeguards.yaml",
         "controls/hipaa-security.yaml",
         "controls/nist-800-53-conmon.yaml",
+        "controls/nist-csf-2.0.yaml",
         "controls/service-model.yaml",
     ];
     let mut args = vec!["catalog", "validate", "--no-builtin"];
@@ -194,7 +245,7 @@ fn builtin_catalog_files_validate() {
         out.stdout, out.stderr
     );
     assert!(
-        out.stdout.starts_with("ok: 5 catalog(s) with "),
+        out.stdout.starts_with("ok: 6 catalog(s) with "),
         "unexpected output: {}",
         out.stdout
     );

@@ -73,6 +73,7 @@ fn builtin_catalogs_load_without_warnings() {
             "glba-safeguards",
             "hipaa-security",
             "nist-800-53-conmon",
+            "nist-csf-2.0",
             "service-model"
         ]
     );
@@ -88,6 +89,7 @@ fn every_catalog_file_validates_on_its_own() {
         "glba-safeguards",
         "hipaa-security",
         "nist-800-53-conmon",
+        "nist-csf-2.0",
         "service-model",
     ] {
         let path = crate_path(&format!("controls/{name}.yaml"));
@@ -188,6 +190,159 @@ fn glba_ids_and_small_institution_exemptions_match_the_rule() {
     assert_eq!(
         exempt,
         ["314.4(b)(1)", "314.4(d)(2)", "314.4(h)", "314.4(i)"]
+    );
+}
+
+// ---------------------------------------------------------------- catalogs of issue 16
+
+/// The catalogs added for credit unions, New York financial services and CSF users: every
+/// control cites its source, and every mapping says why (the rationale quotes the words that
+/// justify each capability). A control without `requires` still says why it has none.
+const SOURCED_CATALOGS: &[&str] = &["nist-csf-2.0"];
+
+#[test]
+fn every_control_of_the_new_catalogs_is_cited_and_explained() {
+    let r = registry();
+    for id in SOURCED_CATALOGS {
+        let cat = catalog(&r, id);
+        assert!(
+            cat.version.is_some() && cat.url.is_some() && cat.notes.is_some(),
+            "{id}"
+        );
+        for c in &cat.controls {
+            assert!(!c.citation.trim().is_empty(), "{id}:{}: citation", c.id);
+            assert!(!c.statement.trim().is_empty(), "{id}:{}: statement", c.id);
+            let why = c.rationale.as_deref().unwrap_or_default();
+            assert!(!why.trim().is_empty(), "{id}:{}: rationale", c.id);
+            // The rationale names every capability the mapping asks for.
+            for leaf in c.requires.iter().flat_map(|r| r.leaves()) {
+                assert!(
+                    why.contains(&leaf.capability),
+                    "{id}:{}: rationale does not name `{}`",
+                    c.id,
+                    leaf.capability
+                );
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- NIST CSF 2.0
+
+#[test]
+fn csf_ids_and_functions_match_nists_core() {
+    let r = registry();
+    let cat = catalog(&r, "nist-csf-2.0");
+    let rows = tsv("nist-csf-2.0", 2);
+    let expected: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(ids(cat), expected);
+    assert_eq!(cat.controls.len(), 106, "CSF 2.0 has 106 subcategories");
+    for row in &rows {
+        let c = control(cat, &row[0]);
+        assert_eq!(
+            c.group.as_deref(),
+            Some(row[1].as_str()),
+            "{}: function",
+            c.id
+        );
+        assert_eq!(
+            prop_str(c, "family"),
+            Some(&row[0][..2]),
+            "{}: family",
+            c.id
+        );
+        assert_eq!(
+            c.citation,
+            format!("NIST Cybersecurity Framework (CSF) 2.0, {}", c.id)
+        );
+        // CSF states outcomes without frequencies: no cadence, coverage or response.
+        for leaf in c.requires.iter().flat_map(|r| r.leaves()) {
+            assert!(
+                leaf.cadence.is_none() && leaf.coverage.is_none() && leaf.response.is_none(),
+                "{}: CSF gives no frequency",
+                c.id
+            );
+        }
+    }
+    assert!(
+        cat.profiles.is_empty(),
+        "CSF defines no per-subcategory tiers"
+    );
+    assert!(cat.controls.iter().all(|c| c.related.is_empty()));
+}
+
+/// The committed catalog is exactly what `gapcheck catalog import` makes of NIST's text with
+/// the committed mapping: the controls are put back into OSCAL form (each under a category
+/// control, as NIST nests them) and imported again, and the result must be byte-identical.
+#[test]
+fn csf_catalog_is_the_import_of_its_mapping() {
+    use gapcheck::oscal::{self, ImportOptions, Mapping};
+    let committed = std::fs::read_to_string(crate_path("controls/nist-csf-2.0.yaml")).unwrap();
+    let map_path = crate_path("oscal/nist-csf-2.0.map.yaml");
+    let mapping = Mapping::parse("map", &std::fs::read_to_string(&map_path).unwrap())
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let r = registry();
+    let cat = catalog(&r, "nist-csf-2.0");
+    let mut groups: Vec<(String, String, Vec<serde_json::Value>)> = Vec::new();
+    for c in &cat.controls {
+        let family = prop_str(c, "family").unwrap().to_owned();
+        let sub = serde_json::json!({
+            "id": c.id, "title": c.title,
+            "props": [{"name": "label", "value": c.id}],
+            "parts": [{"name": "statement", "prose": c.statement}],
+        });
+        match groups.iter_mut().find(|g| g.0 == family) {
+            Some(g) => g.2.push(sub),
+            None => groups.push((family, c.group.clone().unwrap(), vec![sub])),
+        }
+    }
+    let doc = serde_json::json!({"catalog": {
+        "uuid": "00000000-0000-4000-8000-000000000000",
+        "metadata": {"title": "round trip"},
+        "groups": groups.iter().map(|(id, title, subs)| serde_json::json!({
+            "id": id, "title": title,
+            "controls": [{"id": format!("{id}.XX"), "title": "category",
+                          "props": [{"name": "label", "value": format!("Category ({id}.XX)")}],
+                          "parts": [{"name": "statement", "prose": "category outcome"}],
+                          "controls": subs}],
+        })).collect::<Vec<_>>(),
+    }});
+    let options = ImportOptions {
+        id: Some("nist-csf-2.0".into()),
+    };
+    let imported =
+        oscal::import_str("csf.json", &doc.to_string(), true, Some(&mapping), &options).unwrap();
+    assert!(imported.warnings.is_empty(), "{:?}", imported.warnings);
+    assert_eq!(imported.omitted, 6, "the six category controls");
+    assert!(
+        imported.yaml == committed,
+        "controls/nist-csf-2.0.yaml differs from the import of oscal/nist-csf-2.0.map.yaml: \
+         regenerate it with the command at the top of the map"
+    );
+}
+
+/// With NIST's own OSCAL file at hand (`GAPCHECK_CSF_OSCAL=path/NIST_CSF_v2.0_catalog.json`),
+/// importing it with the mapping gives the committed catalog byte for byte. Without the file
+/// the test has nothing to compare and says so.
+#[test]
+fn csf_catalog_matches_nists_oscal_file_when_given() {
+    let Some(path) = std::env::var_os("GAPCHECK_CSF_OSCAL") else {
+        eprintln!("GAPCHECK_CSF_OSCAL not set: NIST's CSF 2.0 OSCAL file not compared");
+        return;
+    };
+    let imported = gapcheck::oscal::import_file(
+        Path::new(&path),
+        Some(&crate_path("oscal/nist-csf-2.0.map.yaml")),
+        &gapcheck::oscal::ImportOptions {
+            id: Some("nist-csf-2.0".into()),
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let committed = std::fs::read_to_string(crate_path("controls/nist-csf-2.0.yaml")).unwrap();
+    assert_eq!(imported.controls, 106);
+    assert!(
+        imported.yaml == committed,
+        "NIST's file imports differently"
     );
 }
 
