@@ -146,6 +146,48 @@ fn defense_subcontractor() {
     );
 }
 
+/// A New York mortgage broker on a managed service under Part 500's standard profile: the
+/// MSP's standing operations satisfy the technical sections, the shared CISO role with a
+/// written escalation path satisfies governance, the board's oversight is attested, the
+/// slipped penetration test is waived until its booked date, and the never-run restore
+/// test leaves 500.16(d) partial.
+#[test]
+fn ny_mortgage_broker() {
+    let (code, stdout, report) = json_report("ny-mortgage-broker");
+    insta::assert_snapshot!("ny_mortgage_broker", stdout);
+    assert_eq!(code, 0);
+    assert_eq!(report["summary"]["controls"], 62);
+    let status = |id: &str| finding(&report, "nydfs-500", id)["status"].clone();
+    for id in [
+        "500.2(b)(3)",
+        "500.5(a)(2)",
+        "500.7(a)(4)",
+        "500.12(a)",
+        "500.13(a)",
+        "500.14(a)(1)",
+        "500.17(a)(1)",
+        "500.17(c)(1)",
+    ] {
+        assert_eq!(status(id), "satisfied", "{id}");
+    }
+    // The CISO role: the firm's officer and the MSP's virtual CISO, escalation written down.
+    assert_eq!(status("500.4(a)"), "satisfied");
+    assert_eq!(status("500.4(d)"), "attested");
+    let pentest = finding(&report, "nydfs-500", "500.5(a)(1)");
+    assert_eq!(pentest["status"], "waived");
+    assert_eq!(pentest["exception"]["expires"], "2027-03-31");
+    for id in ["500.16(d)(1)", "500.16(d)(2)"] {
+        let f = finding(&report, "nydfs-500", id);
+        assert_eq!(f["status"], "partial", "{id}");
+        assert_eq!(codes(f), ["unassigned"], "{id}");
+    }
+    // The Class A additions are outside the standard profile.
+    for id in ["500.2(c)", "500.7(c)", "500.14(b)"] {
+        assert_eq!(status(id), "not-applicable", "{id}");
+    }
+    assert_eq!(report["model_fit"]["fits"], true);
+}
+
 /// Break-fix against CSF 2.0: outcomes the office manager delivers herself are met, every
 /// outcome that needs watching between incidents fails because the hourly shop does not
 /// watch, and what nobody owns is unassigned.
@@ -217,6 +259,7 @@ fn reports_are_byte_identical_across_runs() {
         "credit-union",
         "defense-subcontractor",
         "csf-manufacturer",
+        "ny-mortgage-broker",
     ] {
         assert_eq!(
             check(fixture, "json").1,
@@ -234,6 +277,7 @@ fn builtin_catalog_files_validate() {
         "controls/hipaa-security.yaml",
         "controls/nist-800-53-conmon.yaml",
         "controls/nist-csf-2.0.yaml",
+        "controls/nydfs-500.yaml",
         "controls/service-model.yaml",
     ];
     let mut args = vec!["catalog", "validate", "--no-builtin"];
@@ -245,7 +289,7 @@ fn builtin_catalog_files_validate() {
         out.stdout, out.stderr
     );
     assert!(
-        out.stdout.starts_with("ok: 6 catalog(s) with "),
+        out.stdout.starts_with("ok: 7 catalog(s) with "),
         "unexpected output: {}",
         out.stdout
     );

@@ -74,6 +74,7 @@ fn builtin_catalogs_load_without_warnings() {
             "hipaa-security",
             "nist-800-53-conmon",
             "nist-csf-2.0",
+            "nydfs-500",
             "service-model"
         ]
     );
@@ -90,6 +91,7 @@ fn every_catalog_file_validates_on_its_own() {
         "hipaa-security",
         "nist-800-53-conmon",
         "nist-csf-2.0",
+        "nydfs-500",
         "service-model",
     ] {
         let path = crate_path(&format!("controls/{name}.yaml"));
@@ -198,7 +200,7 @@ fn glba_ids_and_small_institution_exemptions_match_the_rule() {
 /// The catalogs added for credit unions, New York financial services and CSF users: every
 /// control cites its source, and every mapping says why (the rationale quotes the words that
 /// justify each capability). A control without `requires` still says why it has none.
-const SOURCED_CATALOGS: &[&str] = &["nist-csf-2.0"];
+const SOURCED_CATALOGS: &[&str] = &["nist-csf-2.0", "nydfs-500"];
 
 #[test]
 fn every_control_of_the_new_catalogs_is_cited_and_explained() {
@@ -224,6 +226,105 @@ fn every_control_of_the_new_catalogs_is_cited_and_explained() {
                 );
             }
         }
+    }
+}
+
+// ---------------------------------------------------------------- NYDFS Part 500
+
+#[test]
+fn nydfs_ids_profiles_and_deadlines_match_part_500() {
+    use gapcheck::capability::{Cadence, Duration};
+    let r = registry();
+    let cat = catalog(&r, "nydfs-500");
+    let rows = tsv("nydfs-500", 3);
+    let expected: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(ids(cat), expected);
+    for row in &rows {
+        let c = control(cat, &row[0]);
+        let (profiles, exempt, class_a): (&[&str], bool, bool) = match row[1].as_str() {
+            "all" => (&[], false, false),
+            "not-exempt" => (&["standard", "class-a"], true, false),
+            "class-a" => (&["class-a"], false, true),
+            other => panic!("nydfs-500.tsv: unknown applicability `{other}`"),
+        };
+        assert_eq!(c.profiles, profiles, "{}: profiles", c.id);
+        assert_eq!(
+            c.prop_bool("limited_exemption_exempt").unwrap_or(false),
+            exempt,
+            "{}: limited_exemption_exempt",
+            c.id
+        );
+        assert_eq!(
+            c.prop_bool("class_a_only").unwrap_or(false),
+            class_a,
+            "{}: class_a_only",
+            c.id
+        );
+        assert_eq!(c.citation, format!("23 NYCRR {}", c.id));
+        let leaves = c.requires.as_ref().map(|r| r.leaves()).unwrap_or_default();
+        let cadences: Vec<Cadence> = leaves.iter().filter_map(|l| l.cadence).collect();
+        let responses: Vec<Duration> = leaves.iter().filter_map(|l| l.response).collect();
+        match row[2].as_str() {
+            "-" => assert!(
+                cadences.is_empty() && responses.is_empty(),
+                "{}: the text gives no frequency or deadline",
+                c.id
+            ),
+            "annual" => assert_eq!(
+                (cadences.as_slice(), responses.len()),
+                (&[Cadence::Annual][..], 0),
+                "{}",
+                c.id
+            ),
+            deadline => assert_eq!(
+                (cadences.len(), responses.as_slice()),
+                (0, &[Duration::parse(deadline).expect("a duration")][..]),
+                "{}",
+                c.id
+            ),
+        }
+    }
+    // 500.19(a): the limited exemption covers exactly these sections and paragraphs.
+    let exempt: BTreeSet<&str> = cat
+        .controls
+        .iter()
+        .filter(|c| !c.in_profile(Some("limited-exemption")) && c.in_profile(Some("standard")))
+        .map(|c| match c.id.as_str() {
+            id if id.starts_with("500.14(a)") => id,
+            id => id.split('(').next().unwrap(),
+        })
+        .collect();
+    assert_eq!(
+        exempt,
+        BTreeSet::from([
+            "500.4",
+            "500.5",
+            "500.6",
+            "500.8",
+            "500.10",
+            "500.14(a)(1)",
+            "500.14(a)(2)",
+            "500.15",
+            "500.16"
+        ])
+    );
+    // The Class A additions are 500.2(c), 500.7(c) and 500.14(b), and only Class A has them.
+    let class_a: Vec<&str> = cat
+        .controls
+        .iter()
+        .filter(|c| !c.in_profile(Some("standard")))
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(class_a, ["500.2(c)", "500.7(c)", "500.14(b)"]);
+    assert!(cat.controls.iter().all(|c| c.in_profile(Some("class-a"))));
+    // Thresholds are read as the rule writes them: any one of the three qualifies.
+    let exemption = &cat.profiles["limited-exemption"];
+    assert!(
+        exemption.contains("any one of the 500.19(a) thresholds"),
+        "{exemption}"
+    );
+    for figure in ["fewer than 20", "$7,500,000", "$15,000,000"] {
+        assert!(exemption.contains(figure), "{figure}");
     }
 }
 
