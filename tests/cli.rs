@@ -594,6 +594,8 @@ fn catalog_commands() {
         "hipaa-security",
         "glba-safeguards",
         "cmmc",
+        "nist-csf-2.0",
+        "nydfs-500",
         "service-model",
     ] {
         assert!(out.stdout.contains(id), "{id}");
