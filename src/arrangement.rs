@@ -65,6 +65,35 @@ pub struct Organization {
     pub after_hours_required: Option<bool>,
     pub scalability: Option<Scalability>,
     pub consumers: Option<u64>,
+    /// Applicability facts the organization declares (a catalog's `facts:`), which make
+    /// controls conditioned on them apply. Sorted, unique.
+    pub facts: Vec<String>,
+}
+
+/// How multi-factor authentication is implemented (CMMC IA.L2-3.5.3), as the organization
+/// declares it. Only the declaration opens the rule's partial credit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Mfa {
+    AllUsers,
+    RemoteAndPrivilegedOnly,
+}
+keywords!(Mfa { AllUsers => "all-users", RemoteAndPrivilegedOnly => "remote-and-privileged-only" });
+
+/// How CUI is encrypted (CMMC SC.L2-3.13.11), as the organization declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Encryption {
+    FipsValidated,
+    NotFipsValidated,
+}
+keywords!(Encryption { FipsValidated => "fips-validated", NotFipsValidated => "not-fips-validated" });
+
+/// The `cmmc:` section: the facts 32 CFR 170.24(c)(2)(i)(B)(4) makes partial credit depend
+/// on, which no responsibility matrix can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CmmcFacts {
+    pub mfa: Option<Mfa>,
+    pub encryption: Option<Encryption>,
+    pub pos: Pos,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -199,6 +228,7 @@ pub struct Arrangement {
     pub exceptions: Vec<Exception>,
     /// The optional `report:` section.
     pub report: Option<ReportInfo>,
+    pub cmmc: CmmcFacts,
 }
 
 impl Arrangement {
@@ -216,6 +246,25 @@ impl Arrangement {
             .filter_map(|p| p.ftes)
             .collect();
         (!declared.is_empty()).then(|| declared.iter().sum())
+    }
+
+    /// The partial implementation the `cmmc:` section declares for a control, when 32 CFR
+    /// 170.24(c)(2)(i)(B)(4) gives that implementation partial credit. Only a declaration
+    /// opens partial credit: no responsibility matrix shows whether MFA covers every user or
+    /// whether a module is FIPS-validated.
+    pub fn declared_partial(&self, catalog: &str, control: &str) -> Option<&'static str> {
+        if catalog != "cmmc" {
+            return None;
+        }
+        match control {
+            "IA.L2-3.5.3" if self.cmmc.mfa == Some(Mfa::RemoteAndPrivilegedOnly) => Some(
+                "cmmc.mfa: remote-and-privileged-only (MFA for remote and privileged access only)",
+            ),
+            "SC.L2-3.13.11" if self.cmmc.encryption == Some(Encryption::NotFipsValidated) => Some(
+                "cmmc.encryption: not-fips-validated (encryption employed, not FIPS-validated)",
+            ),
+            _ => None,
+        }
     }
 
     pub fn has_provider_kind(&self, kind: ProviderKind) -> bool {
@@ -385,6 +434,7 @@ const TOP_KEYS: &[&str] = &[
     "attestations",
     "exceptions",
     "report",
+    "cmmc",
 ];
 
 /// The keys of the `report:` section, in the order reports show them.
@@ -417,7 +467,7 @@ fn read(
     }
     let organization = top
         .require(sink, "organization", "the arrangement", "{name: ...}")
-        .and_then(|n| read_organization(sink, n));
+        .and_then(|n| read_organization(sink, n, registry));
     let model_node = top.require(sink, "model", "the arrangement", "managed");
     let model = model_node.and_then(|n| Model::read(sink, n, "model"));
     let frameworks = top
@@ -447,8 +497,15 @@ fn read(
         .unwrap_or_default();
     let report = top.get("report").and_then(|n| read_report(sink, n));
 
+    let cmmc = top
+        .get("cmmc")
+        .map(|n| read_cmmc(sink, n))
+        .unwrap_or_default();
     if let (Some(model), Some(node)) = (model, model_node) {
         check_model_contradiction(sink, model, node.pos, &providers);
+    }
+    if let Some(pos) = top.key_pos("frameworks") {
+        warn_unselected_catalogs(sink, pos, &frameworks, registry);
     }
     let sha256 = crate::sha256_hex(source.as_bytes());
     Some(Arrangement {
@@ -464,6 +521,7 @@ fn read(
         attestations,
         exceptions,
         report,
+        cmmc,
     })
 }
 
@@ -520,7 +578,46 @@ fn read_report(sink: &mut Sink, node: &Node) -> Option<ReportInfo> {
     })
 }
 
-fn read_organization(sink: &mut Sink, node: &Node) -> Option<Organization> {
+fn read_cmmc(sink: &mut Sink, node: &Node) -> CmmcFacts {
+    let Some(f) = Fields::new(sink, node, "`cmmc`", &["mfa", "encryption"]) else {
+        return CmmcFacts::default();
+    };
+    CmmcFacts {
+        mfa: f.get("mfa").and_then(|n| Mfa::read(sink, n, "`cmmc.mfa`")),
+        encryption: f
+            .get("encryption")
+            .and_then(|n| Encryption::read(sink, n, "`cmmc.encryption`")),
+        pos: node.pos,
+    }
+}
+
+/// A catalog the user loaded with `-c` that `frameworks` does not select is checked for
+/// nothing; say so rather than ignore it silently.
+fn warn_unselected_catalogs(
+    sink: &mut Sink,
+    pos: Pos,
+    frameworks: &[Framework],
+    registry: &Registry,
+) {
+    for cat in registry.catalogs.values() {
+        let Some(file) = cat.files.iter().find(|f| !f.builtin) else {
+            continue;
+        };
+        if frameworks.iter().any(|f| f.catalog == cat.id) {
+            continue;
+        }
+        sink.warning(
+            pos,
+            format!(
+                "catalog `{}` (loaded from {}) is not in `frameworks`, so none of its controls are checked",
+                cat.id, file.path
+            ),
+            Some(format!("add `- {}` under `frameworks:`, or do not load it", cat.id)),
+        );
+    }
+}
+
+fn read_organization(sink: &mut Sink, node: &Node, registry: &Registry) -> Option<Organization> {
     let what = "`organization`";
     let f = Fields::new(
         sink,
@@ -533,6 +630,7 @@ fn read_organization(sink: &mut Sink, node: &Node) -> Option<Organization> {
             "after_hours_required",
             "scalability",
             "consumers",
+            "facts",
         ],
     )?;
     let name = f
@@ -562,6 +660,35 @@ fn read_organization(sink: &mut Sink, node: &Node) -> Option<Organization> {
     let scalability = f
         .get("scalability")
         .and_then(|n| Scalability::read(sink, n, "scalability"));
+    let known = registry.facts();
+    let mut facts: Vec<String> = Vec::new();
+    for n in f
+        .get("facts")
+        .map(|n| decode::list(sink, n, "`facts`"))
+        .unwrap_or_default()
+    {
+        let Some(fact) = decode::string(sink, n, "fact") else {
+            continue;
+        };
+        if !known.contains_key(fact.as_str()) {
+            let names: Vec<&str> = known.keys().copied().collect();
+            let help = if names.is_empty() {
+                "the loaded catalogs declare no applicability facts; remove it".to_owned()
+            } else {
+                choose_help(&fact, &names)
+            };
+            sink.error(n.pos, format!("unknown fact `{fact}`"), Some(help));
+        } else if facts.contains(&fact) {
+            sink.error(
+                n.pos,
+                format!("fact `{fact}` is listed twice"),
+                Some("list each fact once".into()),
+            );
+        } else {
+            facts.push(fact);
+        }
+    }
+    facts.sort();
     Some(Organization {
         name: name?,
         employees,
@@ -569,21 +696,14 @@ fn read_organization(sink: &mut Sink, node: &Node) -> Option<Organization> {
         after_hours_required,
         scalability,
         consumers,
+        facts,
     })
 }
 
 fn read_frameworks(sink: &mut Sink, node: &Node, registry: &Registry) -> Vec<Framework> {
+    // `frameworks: []` is a deliberate declaration: an organization under no regulation,
+    // which still gets a model fit. (A missing `frameworks:` key stays an error.)
     let items = decode::list(sink, node, "`frameworks`");
-    if items.is_empty() && matches!(node.value, yaml::Value::Seq(_)) {
-        sink.error(
-            node.pos,
-            "`frameworks` is empty",
-            Some(format!(
-                "select at least one catalog: {}",
-                registry.ids().join(", ")
-            )),
-        );
-    }
     let mut out: Vec<Framework> = Vec::new();
     for item in items {
         let (catalog_node, profile_node) = match &item.value {
@@ -613,6 +733,18 @@ fn read_frameworks(sink: &mut Sink, node: &Node, registry: &Registry) -> Vec<Fra
             continue;
         };
         let profile = match profile_node {
+            None if cat.profile_required => {
+                let names: Vec<&str> = cat.profiles.keys().map(String::as_str).collect();
+                sink.error(
+                    item.pos,
+                    format!("catalog `{catalog}` needs a profile: {}", names.join(", ")),
+                    Some(format!(
+                        "write `- {{catalog: {catalog}, profile: {}}}`; without one every profile would be checked at once",
+                        names.last().copied().unwrap_or("...")
+                    )),
+                );
+                continue;
+            }
             None => None,
             Some(p) => {
                 let Some(name) = decode::string(sink, p, "profile") else {

@@ -40,6 +40,9 @@ pub struct Leaf {
     pub coverage: Option<Coverage>,
     pub response: Option<Duration>,
     pub owner: Option<OwnerRule>,
+    /// The work must be done by an independent party: not by a provider that operates the
+    /// systems it assesses (CA-7(1) "independent assessors").
+    pub independent: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -83,6 +86,9 @@ impl Requirement {
 pub struct Condition {
     pub models: Option<Vec<Model>>,
     pub after_hours_required: Option<bool>,
+    /// Applicability facts the organization must declare (`organization.facts`) for the
+    /// control to apply, e.g. HIPAA's group-health-plan implementation specifications.
+    pub facts: Vec<String>,
 }
 
 /// A framework-specific fact about a control (required/addressable, SPRS points ...).
@@ -112,7 +118,9 @@ pub struct Control {
     /// auditor must be able to check, so it carries its reason with it.
     pub rationale: Option<String>,
     pub related: Vec<ControlRef>,
-    /// Static: the requirement cannot be met when every ongoing capability is unavailable.
+    /// Static: the control *needs ongoing work*: its requirement cannot be met when every
+    /// ongoing capability is unavailable (a break-fix vendor alone can never deliver it).
+    /// Who does that work is a property of the arrangement: `Finding::ongoing_work`.
     pub break_fix_incompatible: bool,
     pub file: String,
     pub pos: Pos,
@@ -160,6 +168,12 @@ pub struct Catalog {
     pub notes: Option<String>,
     pub id_pattern: Option<Regex>,
     pub profiles: BTreeMap<String, String>,
+    /// An arrangement selecting this catalog must name one of its profiles (CMMC: a level;
+    /// without one every level would be checked at once).
+    pub profile_required: bool,
+    /// Applicability facts its controls' `when` may test: name -> what the organization
+    /// declares by naming it.
+    pub facts: BTreeMap<String, String>,
     pub controls: Vec<Control>,
     pub files: Vec<SourceFile>,
     pub pos: Pos,
@@ -279,6 +293,15 @@ impl Registry {
 
     pub fn control(&self, r: &ControlRef) -> Option<&Control> {
         self.get(&r.catalog)?.control(&r.control)
+    }
+
+    /// Every applicability fact the loaded catalogs declare, with its description.
+    pub fn facts(&self) -> BTreeMap<&str, &str> {
+        self.catalogs
+            .values()
+            .flat_map(|c| c.facts.iter())
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
     }
 }
 
@@ -473,6 +496,8 @@ const HEADER_KEYS: &[&str] = &[
     "url",
     "id_pattern",
     "profiles",
+    "profile_required",
+    "facts",
     "notes",
 ];
 const CONTROL_KEYS: &[&str] = &[
@@ -530,7 +555,15 @@ fn parse_catalog(
     };
 
     let header = if let Some(ext) = hf.get("extends") {
-        for key in ["id", "title", "id_pattern", "profiles", "authority"] {
+        for key in [
+            "id",
+            "title",
+            "id_pattern",
+            "profiles",
+            "profile_required",
+            "facts",
+            "authority",
+        ] {
             if let Some(p) = hf.key_pos(key) {
                 sink.error(
                     p,
@@ -583,6 +616,41 @@ fn parse_catalog(
                 ),
             }
         }
+        let mut facts = BTreeMap::new();
+        if let Some(p) = hf.get("facts") {
+            match p.as_map() {
+                Some(entries) => {
+                    for (k, v) in entries {
+                        if !is_kebab(&k.name) {
+                            sink.error(
+                                k.pos,
+                                format!("invalid fact name `{}`", k.name),
+                                Some("use lower-case letters, digits and `-`, e.g. `group-health-plan`".into()),
+                            );
+                        }
+                        let desc = decode::string(sink, v, "fact description").unwrap_or_default();
+                        facts.insert(k.name.clone(), desc);
+                    }
+                }
+                None => decode::type_error(
+                    sink,
+                    p,
+                    "`facts` must be a mapping of fact name to what declaring it means",
+                    "`name: description` entries",
+                ),
+            }
+        }
+        let profile_required = hf
+            .get("profile_required")
+            .and_then(|n| decode::boolean(sink, n, "`profile_required`"))
+            .unwrap_or(false);
+        if profile_required && profiles.is_empty() {
+            sink.error(
+                hf.key_pos("profile_required").unwrap_or(h.pos),
+                "`profile_required` is set, but the catalog declares no profiles",
+                Some("declare its profiles under `profiles:`, or remove `profile_required`".into()),
+            );
+        }
         Header::New(Box::new(Catalog {
             id,
             title: title.unwrap_or_default(),
@@ -593,6 +661,8 @@ fn parse_catalog(
             notes: text(sink, "notes"),
             id_pattern,
             profiles,
+            profile_required,
+            facts,
             controls: Vec::new(),
             files: Vec::new(),
             pos: h.pos,
@@ -679,11 +749,14 @@ fn parse_control(sink: &mut Sink, node: &Node, vocab: &Vocabulary) -> Option<Con
                 .collect()
         })
         .unwrap_or_default();
+    // A leaf with `owner: any` is open to per-engagement providers, so it does not count as
+    // ongoing work here (the same rule as evaluate::is_ongoing_leaf).
     let break_fix_incompatible = requires.as_ref().is_some_and(|r| {
         !r.satisfiable(&|l: &Leaf| {
-            vocab
-                .get(&l.capability)
-                .is_some_and(|c| c.kind != CapabilityKind::Ongoing)
+            l.owner == Some(OwnerRule::Any)
+                || vocab
+                    .get(&l.capability)
+                    .is_some_and(|c| c.kind != CapabilityKind::Ongoing)
         })
     });
     Some(Control {
@@ -814,7 +887,14 @@ pub fn read_requirement(
         sink,
         node,
         "a requirement",
-        &["capability", "cadence", "coverage", "response", "owner"],
+        &[
+            "capability",
+            "cadence",
+            "coverage",
+            "response",
+            "owner",
+            "independent",
+        ],
     )?;
     let capability = f
         .require(sink, "capability", "a requirement", "log-review")
@@ -831,17 +911,27 @@ pub fn read_requirement(
     let owner = f
         .get("owner")
         .and_then(|n| OwnerRule::read(sink, n, "owner rule"));
+    let independent = f
+        .get("independent")
+        .and_then(|n| decode::boolean(sink, n, "`independent`"))
+        .unwrap_or(false);
     Some(Requirement::Leaf(Leaf {
         capability: capability?,
         cadence,
         coverage,
         response,
         owner,
+        independent,
     }))
 }
 
 fn read_condition(sink: &mut Sink, node: &Node) -> Option<Condition> {
-    let f = Fields::new(sink, node, "`when`", &["model", "after_hours_required"])?;
+    let f = Fields::new(
+        sink,
+        node,
+        "`when`",
+        &["model", "after_hours_required", "facts"],
+    )?;
     let models = f.get("model").map(|n| {
         decode::one_or_many(n)
             .iter()
@@ -851,10 +941,26 @@ fn read_condition(sink: &mut Sink, node: &Node) -> Option<Condition> {
     let after_hours_required = f
         .get("after_hours_required")
         .and_then(|n| decode::boolean(sink, n, "`after_hours_required`"));
+    let facts = f
+        .get("facts")
+        .map(|n| {
+            decode::one_or_many(n)
+                .iter()
+                .filter_map(|x| decode::string(sink, x, "fact"))
+                .collect()
+        })
+        .unwrap_or_default();
     Some(Condition {
         models,
         after_hours_required,
+        facts,
     })
+}
+
+fn is_kebab(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Joins the files into catalogs and checks what spans files: unique catalog ids, `extends`
@@ -954,6 +1060,25 @@ fn merge(vocabulary: Vocabulary, files: Vec<CatalogFile>, diags: &mut Vec<Diagno
                     ),
                     "use the official id format of this catalog, or fix `id_pattern`".into(),
                 );
+            }
+            for fact in c.when.iter().flat_map(|w| &w.facts) {
+                if !cat.facts.contains_key(fact) {
+                    let names: Vec<&str> = cat.facts.keys().map(String::as_str).collect();
+                    let help = if names.is_empty() {
+                        format!(
+                            "declare it in the catalog header: `facts: {{{fact}: what declaring it means}}`"
+                        )
+                    } else {
+                        choose_help(fact, &names)
+                    };
+                    err(
+                        diags,
+                        &c.file,
+                        c.pos,
+                        format!("control `{}` tests undeclared fact `{fact}`", c.id),
+                        help,
+                    );
+                }
             }
             for p in &c.profiles {
                 if !cat.profiles.contains_key(p) {

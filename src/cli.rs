@@ -610,6 +610,10 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
         output::refuse_inputs(o, &inputs)?;
     }
     let settings = Settings::from_args(&args)?;
+    let emptied = evaluate::emptied_frameworks(&registry, &a, &settings.opts);
+    if !emptied.is_empty() {
+        return Err(Error::Invalid(emptied));
+    }
     let file_opts = report::RenderOptions {
         color: false,
         template_dir: args.template_dir.as_deref(),
@@ -760,6 +764,13 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
         output::refuse_inputs(o, &inputs)?;
     }
     let settings = Settings::from_args(&args)?;
+    let emptied: Vec<Diagnostic> = arrangements
+        .iter()
+        .flat_map(|a| evaluate::emptied_frameworks(&registry, a, &settings.opts))
+        .collect();
+    if !emptied.is_empty() {
+        return Err(Error::Invalid(emptied));
+    }
     let render_opts = report::RenderOptions {
         color: false,
         template_dir: args.template_dir.as_deref(),
@@ -836,6 +847,54 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
     Ok(if index.summary.failed == 0 { 0 } else { 1 })
 }
 
+/// A mapping from a control's words to capabilities is a claim an auditor must be able to
+/// check: every control with `requires` should say why in `rationale`. The user's controls
+/// get a warning each; built-in ones one line in total.
+fn missing_rationales(registry: &Registry) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut builtin = 0;
+    for cat in registry.catalogs.values() {
+        let builtin_files: Vec<&str> = cat
+            .files
+            .iter()
+            .filter(|f| f.builtin)
+            .map(|f| f.path.as_str())
+            .collect();
+        for c in cat
+            .controls
+            .iter()
+            .filter(|c| c.requires.is_some() && c.rationale.is_none())
+        {
+            if builtin_files.contains(&c.file.as_str()) {
+                builtin += 1;
+                continue;
+            }
+            out.push(Diagnostic {
+                level: Level::Warning,
+                file: c.file.clone(),
+                pos: Some(c.pos),
+                message: format!(
+                    "control `{}` has `requires` but no `rationale`",
+                    c.id
+                ),
+                help: Some("add `rationale:` naming the words of the control that justify each capability and threshold, e.g. \"'near real-time analysis' -> continuous\"".into()),
+                source_line: None,
+            });
+        }
+    }
+    if builtin > 0 {
+        out.push(Diagnostic {
+            level: Level::Warning,
+            file: "controls/".into(),
+            pos: None,
+            message: format!("{builtin} built-in controls have `requires` but no `rationale`"),
+            help: Some("`gapcheck catalog show CATALOG:CONTROL` prints a control's mapping".into()),
+            source_line: None,
+        });
+    }
+    out
+}
+
 fn recommend(
     path: &std::path::Path,
     catalogs: &CatalogArgs,
@@ -900,6 +959,7 @@ fn catalog_command(c: CatalogCommand) -> Result<u8, Error> {
         CatalogCommand::Validate { paths, no_builtin } => {
             let registry = Registry::load(!no_builtin, &paths)?;
             print_warnings(&registry.warnings);
+            print_warnings(&missing_rationales(&registry));
             let user: Vec<_> = registry
                 .catalogs
                 .values()
@@ -996,6 +1056,12 @@ pub fn init_template(
                 )));
             }
             fw_lines.push_str(&format!("  - catalog: {cat}\n    profile: {p}\n"));
+        } else if c.profile_required {
+            let names: Vec<&str> = c.profiles.keys().map(String::as_str).collect();
+            return Err(Error::Usage(format!(
+                "catalog `{cat}` needs a profile: write `--framework {cat}:PROFILE` with one of {}",
+                names.join(", ")
+            )));
         } else {
             fw_lines.push_str(&format!("  - {cat}\n"));
         }

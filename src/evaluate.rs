@@ -46,7 +46,37 @@ impl Status {
     pub fn is_met(self) -> bool {
         matches!(self, Status::Satisfied | Status::Attested)
     }
+
+    /// What the status means, in the words every report's methodology and the README use
+    /// (a test holds the README to these).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Status::Satisfied => {
+                "every capability the control requires is assigned to an owner who can deliver it, as often and as quickly as required (an owner is named; the work itself is not verified)"
+            }
+            Status::Attested => {
+                "a control met only by documents, and the organization names the document"
+            }
+            Status::Waived => {
+                "a live exception: the organization states the requirement is not met and accepts the risk; it counts as not met"
+            }
+            Status::NotApplicable => {
+                "outside the selected profile, or a condition of the control does not hold for this organization"
+            }
+            Status::NeedsEvidence => "a control met only by documents, and no attestation names it",
+            Status::Partial => {
+                "some of what the control requires is in place, or shared work has no documented escalation path"
+            }
+            Status::Gap => "nothing the control requires is in place",
+        }
+    }
 }
+
+/// The basis of every verdict, stated in each report: gapcheck reads a declaration.
+pub const BASIS: &str = "Statuses describe the declared arrangement (who is named to do which work, how often and how quickly) and, where given, the evidence it names; they are not a verified implementation. \"satisfied\" means a capable owner is named at the required strength.";
+
+/// The break-fix rule, stated in each report's methodology and in the README.
+pub const BREAK_FIX_RULE: &str = "A control needs ongoing work when its requirement cannot be met with every ongoing capability unavailable: a break-fix vendor, paid per incident, can never deliver it alone. Who does that work depends on the arrangement: internal staff, an MSP, a break-fix vendor (who does not deliver it) or nobody. The all/any rules hold in every model: in a break-fix arrangement, ongoing work owned by internal staff with capacity and adequate cadence meets its requirement, and only work left to the break-fix vendor fails with reason break-fix.";
 
 /// Stable reason codes: part of the JSON contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -59,14 +89,55 @@ pub enum ReasonCode {
     Coverage,
     Response,
     Escalation,
+    Independence,
+    DeclaredPartial,
     NeedsEvidence,
     ExceptionExpired,
 }
 keywords!(ReasonCode {
     Unassigned => "unassigned", BreakFix => "break-fix", NoCapacity => "no-capacity", OwnerKind => "owner-kind",
     Cadence => "cadence", Coverage => "coverage", Response => "response", Escalation => "escalation",
+    Independence => "independence", DeclaredPartial => "declared-partial",
     NeedsEvidence => "needs-evidence", ExceptionExpired => "exception-expired",
 });
+
+impl ReasonCode {
+    /// What the code means, in the words the reports' methodology and the README use.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            ReasonCode::Unassigned => "no provider is responsible for a required capability",
+            ReasonCode::BreakFix => {
+                "ongoing work left to a break-fix vendor, who neither retains access nor watches between incidents"
+            }
+            ReasonCode::NoCapacity => {
+                "ongoing or on-demand work owned only by internal IT staff of 0 FTEs"
+            }
+            ReasonCode::OwnerKind => {
+                "organizational work owned only by an outside provider, or work the control wants from an outside provider owned internally"
+            }
+            ReasonCode::Cadence => "done less often than required, or no cadence declared",
+            ReasonCode::Coverage => "available for fewer hours than required",
+            ReasonCode::Response => {
+                "responded to more slowly than required, or no response time declared"
+            }
+            ReasonCode::Escalation => {
+                "shared by several owners without a documented escalation path"
+            }
+            ReasonCode::Independence => {
+                "work that needs an independent assessor is owned only by providers that also operate the systems assessed (own other ongoing work)"
+            }
+            ReasonCode::DeclaredPartial => {
+                "the arrangement's cmmc section declares the requirement only partly implemented"
+            }
+            ReasonCode::NeedsEvidence => {
+                "met only by documents, and no attestation names the control"
+            }
+            ReasonCode::ExceptionExpired => {
+                "an exception named the control but has expired; it waives nothing"
+            }
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct Reason {
@@ -74,6 +145,48 @@ pub struct Reason {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub capability: Option<String>,
     pub message: String,
+}
+
+/// Who does the ongoing work a control needs, per arrangement. Kept apart from the static
+/// question (does the control need ongoing work at all: [`Control::break_fix_incompatible`])
+/// so that a report can say "covered by internal staff" rather than "break-fix cannot".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Doer {
+    /// Internal IT staff able to deliver it (not 0 FTEs).
+    Internal,
+    Msp,
+    /// Left to a break-fix vendor, who is paid per incident and does not deliver it.
+    BreakFix,
+    /// No one able to deliver it: unassigned, or owned only by someone who cannot.
+    Nobody,
+}
+keywords!(Doer { Internal => "internal", Msp => "msp", BreakFix => "break-fix", Nobody => "nobody" });
+
+impl Doer {
+    /// Whether an engaged party (internal staff or an MSP) does the work.
+    pub fn delivers(self) -> bool {
+        matches!(self, Doer::Internal | Doer::Msp)
+    }
+
+    /// Plain words for reports.
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Doer::Internal => "internal staff",
+            Doer::Msp => "the MSP",
+            Doer::BreakFix => "a break-fix vendor (not delivered)",
+            Doer::Nobody => "nobody",
+        }
+    }
+}
+
+/// Whether a leaf asks for ongoing work: an `ongoing` capability that the leaf does not open
+/// to any provider with `owner: any` (which says periodic engagements suffice).
+pub fn is_ongoing_leaf(registry: &Registry, l: &Leaf) -> bool {
+    l.owner != Some(OwnerRule::Any)
+        && registry
+            .vocabulary
+            .get(&l.capability)
+            .is_some_and(|c| c.kind == CapabilityKind::Ongoing)
 }
 
 impl Reason {
@@ -171,6 +284,9 @@ pub struct Finding<'r> {
     pub reasons: Vec<Reason>,
     /// Providers holding the capabilities this control requires, sorted.
     pub owners: Vec<String>,
+    /// Who does the ongoing work this control's requirement names, sorted; empty when it
+    /// names none.
+    pub ongoing_work: Vec<Doer>,
     pub failing: bool,
     pub exception: Option<AppliedException>,
     pub evidence: Option<String>,
@@ -218,6 +334,45 @@ impl Evaluation<'_> {
     pub fn passed(&self) -> bool {
         self.failing().next().is_none()
     }
+}
+
+/// Frameworks that `--select`/`--exclude` leave with no control of their profile: checking
+/// them would report nothing and pass, so each is an error naming the framework.
+pub fn emptied_frameworks(
+    registry: &Registry,
+    a: &Arrangement,
+    opts: &Options,
+) -> Vec<crate::diag::Diagnostic> {
+    if opts.select.is_none() && opts.exclude.is_none() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for fw in &a.frameworks {
+        let Some(catalog) = registry.get(&fw.catalog) else {
+            continue;
+        };
+        let kept = catalog.controls.iter().any(|control| {
+            let key = format!("{}:{}", catalog.id, control.id);
+            control.in_profile(fw.profile.as_deref())
+                && opts.select.as_ref().is_none_or(|re| re.is_match(&key))
+                && !opts.exclude.as_ref().is_some_and(|re| re.is_match(&key))
+        });
+        if !kept {
+            let name = match &fw.profile {
+                Some(p) => format!("`{}` (profile `{p}`)", catalog.id),
+                None => format!("`{}`", catalog.id),
+            };
+            out.push(crate::diag::Diagnostic {
+                level: crate::diag::Level::Error,
+                file: a.path.clone(),
+                pos: Some(fw.pos),
+                message: format!("--select/--exclude leave framework {name} with no controls; it would pass unchecked"),
+                help: Some(format!("widen the pattern (it matches `catalog:control`, e.g. `{}:{}`), or remove the framework", catalog.id, catalog.controls.first().map_or("...", |c| c.id.as_str()))),
+                source_line: None,
+            });
+        }
+    }
+    out
 }
 
 /// Evaluates every control of every selected framework.
@@ -284,6 +439,7 @@ fn evaluate_control<'r>(
         status: Status::NotApplicable,
         reasons: Vec::new(),
         owners: Vec::new(),
+        ongoing_work: Vec::new(),
         failing: false,
         exception: None,
         evidence: None,
@@ -309,40 +465,26 @@ fn evaluate_control<'r>(
         .collect();
     f.owners = owners.into_iter().map(str::to_owned).collect();
     let outcome = outcome(registry, a, req);
+    // The `all`/`any` rules hold in every model: a break-fix arrangement gets partial credit
+    // for what internal staff deliver, like any other.
     f.status = match outcome.kind {
         Kind::Met => Status::Satisfied,
         Kind::Partial => Status::Partial,
         Kind::Failed => Status::Gap,
     };
     f.reasons = outcome.reasons;
-    // Under break-fix the ongoing part of an incompatible control cannot be delivered at
-    // all, so there is no partial credit: the control is a gap, and says why.
-    let structural =
-        a.model == Model::BreakFix && control.break_fix_incompatible && !f.status.is_met();
-    if structural {
-        f.status = Status::Gap;
-    }
-    if structural && !f.reasons.iter().any(|r| r.code == ReasonCode::BreakFix) {
-        let ongoing: BTreeSet<&str> = req
-            .leaves()
-            .into_iter()
-            .filter(|l| {
-                registry
-                    .vocabulary
-                    .get(&l.capability)
-                    .is_some_and(|c| c.kind == CapabilityKind::Ongoing)
-            })
-            .map(|l| l.capability.as_str())
-            .collect();
-        let list: Vec<&str> = ongoing.into_iter().collect();
-        f.reasons.insert(
-            0,
-            Reason::new(
-                ReasonCode::BreakFix,
-                None,
-                format!("a break-fix arrangement cannot meet this control: it needs ongoing work ({}) that no one does between incidents", list.join(", ")),
-            ),
-        );
+    f.ongoing_work = ongoing_work(registry, a, req);
+    // The organization's own statement that the requirement is only partly implemented
+    // outweighs a named owner.
+    if let Some(why) = a.declared_partial(&catalog.id, &control.id)
+        && f.status == Status::Satisfied
+    {
+        f.status = Status::Partial;
+        f.reasons.push(Reason::new(
+            ReasonCode::DeclaredPartial,
+            None,
+            format!("the arrangement declares {why}"),
+        ));
     }
     f.reasons.sort();
     f.reasons.dedup();
@@ -368,11 +510,45 @@ fn locate(a: &Arrangement, reasons: &[Reason]) -> Pos {
     a.frameworks_pos
 }
 
+/// Who does each ongoing capability of `req`: its capable owners' kinds, or, when none can
+/// deliver it, `break-fix` if it is left to a break-fix vendor and `nobody` otherwise.
+fn ongoing_work(registry: &Registry, a: &Arrangement, req: &Requirement) -> Vec<Doer> {
+    let mut out = BTreeSet::new();
+    for l in req.leaves() {
+        if !is_ongoing_leaf(registry, l) {
+            continue;
+        }
+        let Some(resp) = a.responsibilities.get(&l.capability) else {
+            out.insert(Doer::Nobody);
+            continue;
+        };
+        let owners: Vec<&Provider> = resp.owners.iter().filter_map(|o| a.provider(o)).collect();
+        let capable: Vec<Doer> = owners
+            .iter()
+            .filter(|p| owner_problem(&l.capability, CapabilityKind::Ongoing, l.owner, p).is_none())
+            .map(|p| match p.kind {
+                ProviderKind::Internal => Doer::Internal,
+                ProviderKind::Msp => Doer::Msp,
+                ProviderKind::BreakFix => Doer::BreakFix,
+            })
+            .collect();
+        if !capable.is_empty() {
+            out.extend(capable);
+        } else if owners.iter().any(|p| p.kind == ProviderKind::BreakFix) {
+            out.insert(Doer::BreakFix);
+        } else {
+            out.insert(Doer::Nobody);
+        }
+    }
+    out.into_iter().collect()
+}
+
 fn condition_holds(control: &Control, a: &Arrangement) -> bool {
     let Some(c) = &control.when else { return true };
     c.models.as_ref().is_none_or(|m| m.contains(&a.model))
         && c.after_hours_required
             .is_none_or(|want| a.organization.after_hours_required.unwrap_or(false) == want)
+        && c.facts.iter().all(|f| a.organization.facts.contains(f))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -417,23 +593,32 @@ fn leaf(registry: &Registry, a: &Arrangement, l: &Leaf) -> Outcome {
         kind: Kind::Failed,
         reasons,
     };
-    let Some(resp) = a.responsibilities.get(cap) else {
-        return failed(vec![Reason::new(
-            ReasonCode::Unassigned,
-            Some(cap),
-            format!("no provider is responsible for `{cap}`"),
-        )]);
-    };
     let kind = registry
         .vocabulary
         .get(cap)
         .map(|c| c.kind)
         .unwrap_or(CapabilityKind::Ongoing);
+    let Some(resp) = a.responsibilities.get(cap) else {
+        let message = if a.model == Model::BreakFix && is_ongoing_leaf(registry, l) {
+            format!(
+                "no one is responsible for `{cap}`, ongoing work that a break-fix vendor cannot take on between incidents"
+            )
+        } else {
+            format!("no provider is responsible for `{cap}`")
+        };
+        return failed(vec![Reason::new(
+            ReasonCode::Unassigned,
+            Some(cap),
+            message,
+        )]);
+    };
     let mut problems = Vec::new();
     let mut capable: Vec<&Provider> = Vec::new();
     for owner in &resp.owners {
         let Some(p) = a.provider(owner) else { continue };
-        match owner_problem(cap, kind, l.owner, p) {
+        match owner_problem(cap, kind, l.owner, p)
+            .or_else(|| independence_problem(registry, a, l, p))
+        {
             Some(r) => problems.push(r),
             None => capable.push(p),
         }
@@ -469,12 +654,17 @@ fn owner_problem(
     p: &Provider,
 ) -> Option<Reason> {
     let id = &p.id;
-    if kind == CapabilityKind::Ongoing && p.kind == ProviderKind::BreakFix {
+    // `owner: any` on the leaf opens ongoing work to per-engagement providers: the
+    // requirement says periodic engagements suffice (GLBA 314.4(d)(2)'s periodic path).
+    if kind == CapabilityKind::Ongoing
+        && p.kind == ProviderKind::BreakFix
+        && rule != Some(OwnerRule::Any)
+    {
         return Some(Reason::new(
             ReasonCode::BreakFix,
             Some(cap),
             format!(
-                "`{cap}` is ongoing work left to break-fix provider `{id}`: no provider retains access or watches between incidents"
+                "`{cap}` is ongoing work left to break-fix vendor `{id}`, who is paid per incident and neither retains access nor watches between incidents"
             ),
         ));
     }
@@ -515,6 +705,46 @@ fn owner_problem(
         ));
     }
     None
+}
+
+/// For a leaf that needs an independent party: `p` is not independent when it operates
+/// what it would assess, i.e. owns any other ongoing capability of the arrangement.
+fn independence_problem(
+    registry: &Registry,
+    a: &Arrangement,
+    l: &Leaf,
+    p: &Provider,
+) -> Option<Reason> {
+    if !l.independent {
+        return None;
+    }
+    let cap = l.capability.as_str();
+    let operated: Vec<&str> = a
+        .responsibilities
+        .values()
+        .filter(|r| r.capability != cap && r.owners.contains(&p.id))
+        .filter(|r| {
+            registry
+                .vocabulary
+                .get(&r.capability)
+                .is_some_and(|c| c.kind == CapabilityKind::Ongoing)
+        })
+        .map(|r| r.capability.as_str())
+        .collect();
+    if operated.is_empty() {
+        return None;
+    }
+    let shown: Vec<&str> = operated.iter().take(3).copied().collect();
+    let more = if operated.len() > 3 { ", ..." } else { "" };
+    Some(Reason::new(
+        ReasonCode::Independence,
+        Some(cap),
+        format!(
+            "`{cap}` needs an independent assessor, but `{}` also operates what it would assess ({}{more})",
+            p.id,
+            shown.join(", ")
+        ),
+    ))
 }
 
 /// Cadence, coverage and response checks of a responsibility against a leaf.
@@ -615,13 +845,10 @@ fn apply_exceptions(
             if f.exception.is_none() {
                 f.exception = Some(applied);
             }
-        } else if matches!(
-            f.status,
-            Status::Gap | Status::Partial | Status::NeedsEvidence
-        ) {
+        } else {
+            // An exception is the organization's own statement that the requirement is not
+            // met: it waives the control whatever the arrangement would deliver.
             f.status = Status::Waived;
-            f.exception = Some(applied);
-        } else if f.exception.is_none() {
             f.exception = Some(applied);
         }
     }

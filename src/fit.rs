@@ -34,6 +34,9 @@ pub struct Fit {
     pub summary: String,
 }
 
+/// The built-in catalog of service-model good practice: not a regulation.
+pub const SERVICE_MODEL: &str = "service-model";
+
 const MODELS: [Model; 3] = [Model::BreakFix, Model::Managed, Model::CoManaged];
 
 /// Rates each model against the arrangement. `evaluation` tells which selected controls need
@@ -45,13 +48,18 @@ pub fn fit(a: &Arrangement, evaluation: &Evaluation) -> Fit {
         .scopes
         .iter()
         .map(|s| s.catalog.id.as_str())
-        .filter(|id| *id != "service-model")
+        .filter(|id| *id != SERVICE_MODEL)
         .collect();
+    // Only regulated frameworks say whether monitoring is *required*: the service-model
+    // catalog describes the practice of managed service, so counting it would make the
+    // declared model decide its own fit.
     let incompatible = evaluation
         .findings
         .iter()
         .filter(|f| {
-            f.status != crate::evaluate::Status::NotApplicable && f.control.break_fix_incompatible
+            f.catalog.id != SERVICE_MODEL
+                && f.status != crate::evaluate::Status::NotApplicable
+                && f.control.break_fix_incompatible
         })
         .count();
 

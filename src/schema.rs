@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use crate::arrangement::{Budget, Escalation, Model, ProviderKind, Scalability};
+use crate::arrangement::{Budget, Encryption, Escalation, Mfa, Model, ProviderKind, Scalability};
 use crate::capability::{Cadence, Coverage, Vocabulary};
 use crate::catalog::{OwnerRule, Registry, Severity};
 use crate::decode::Keyword;
@@ -42,6 +42,7 @@ pub fn arrangement(registry: &Registry) -> Value {
     let builtin: Vec<&str> = registry.ids();
     let framework_id = json!({ "anyOf": [ { "enum": builtin }, catalog_id() ] });
     let owner_id = json!({ "type": "string", "minLength": 1 });
+    let facts: Vec<&str> = registry.facts().into_keys().collect();
     json!({
         "$schema": DRAFT,
         "title": "gapcheck arrangement (format version 1)",
@@ -61,13 +62,28 @@ pub fn arrangement(registry: &Registry) -> Value {
                     "budget": enum_of::<Budget>(),
                     "after_hours_required": { "type": "boolean" },
                     "scalability": enum_of::<Scalability>(),
-                    "consumers": { "type": "integer", "minimum": 0 }
+                    "consumers": { "type": "integer", "minimum": 0 },
+                    "facts": {
+                        "type": "array",
+                        "uniqueItems": true,
+                        "description": "applicability facts the organization declares (a catalog's `facts:`); controls conditioned on a fact apply only when it is declared",
+                        "items": { "enum": facts }
+                    }
+                }
+            },
+            "cmmc": {
+                "type": "object",
+                "additionalProperties": false,
+                "description": "facts that CMMC Level 2 partial credit depends on (32 CFR 170.24(c)(2)(i)(B)(4)); only these declarations open it",
+                "properties": {
+                    "mfa": enum_of::<Mfa>(),
+                    "encryption": enum_of::<Encryption>()
                 }
             },
             "model": enum_of::<Model>(),
             "frameworks": {
                 "type": "array",
-                "minItems": 1,
+                "description": "the catalogs to check; [] declares an organization under no regulation (model fit only)",
                 "items": {
                     "oneOf": [
                         framework_id,
@@ -181,14 +197,16 @@ pub fn catalog(vocab: &Vocabulary) -> Value {
                 "additionalProperties": false,
                 "oneOf": [
                     { "required": ["id", "title"], "not": { "required": ["extends"] } },
-                    { "required": ["extends"], "not": { "anyOf": [ { "required": ["id"] }, { "required": ["title"] }, { "required": ["id_pattern"] }, { "required": ["profiles"] }, { "required": ["authority"] } ] } }
+                    { "required": ["extends"], "not": { "anyOf": [ { "required": ["id"] }, { "required": ["title"] }, { "required": ["id_pattern"] }, { "required": ["profiles"] }, { "required": ["profile_required"] }, { "required": ["facts"] }, { "required": ["authority"] } ] } }
                 ],
                 "properties": {
                     "id": catalog_id(),
                     "extends": catalog_id(),
                     "title": text, "authority": text, "source": text, "version": text, "url": text, "notes": text,
                     "id_pattern": { "type": "string", "description": "a regex every control id must match" },
-                    "profiles": { "type": "object", "additionalProperties": { "type": ["string", "null"] } }
+                    "profiles": { "type": "object", "additionalProperties": { "type": ["string", "null"] } },
+                    "profile_required": { "type": "boolean", "description": "an arrangement selecting this catalog must name one of its profiles" },
+                    "facts": { "type": "object", "description": "applicability facts controls' `when: {facts}` may test: name -> what declaring it means", "additionalProperties": { "type": "string" } }
                 }
             },
             "controls": { "type": "array", "items": { "$ref": "#/$defs/control" } }
@@ -210,7 +228,8 @@ pub fn catalog(vocab: &Vocabulary) -> Value {
                         "additionalProperties": false,
                         "properties": {
                             "model": { "oneOf": [ enum_of::<Model>(), { "type": "array", "items": enum_of::<Model>() } ] },
-                            "after_hours_required": { "type": "boolean" }
+                            "after_hours_required": { "type": "boolean" },
+                            "facts": { "oneOf": [ { "type": "string" }, { "type": "array", "items": { "type": "string" } } ] }
                         }
                     },
                     "related": { "type": "array", "items": { "type": "string", "pattern": "^[a-z0-9][a-z0-9.-]*:.+$" } }
@@ -227,7 +246,8 @@ pub fn catalog(vocab: &Vocabulary) -> Value {
                             "cadence": enum_of::<Cadence>(),
                             "coverage": enum_of::<Coverage>(),
                             "response": duration(),
-                            "owner": enum_of::<OwnerRule>()
+                            "owner": enum_of::<OwnerRule>(),
+                            "independent": { "type": "boolean", "description": "the owner must not operate what it assesses (own other ongoing work)" }
                         }
                     },
                     { "type": "object", "additionalProperties": false, "required": ["all"], "properties": { "all": { "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/requirement" } } } },

@@ -88,7 +88,7 @@ fn credit_union() {
         frameworks,
         [
             ("glba-safeguards", "standard", false),
-            ("nist-800-53-conmon", "moderate", true)
+            ("nist-800-53-conmon", "moderate", false)
         ]
     );
     // The inventory's exception lapsed: the gap stands and says why.
@@ -103,7 +103,12 @@ fn credit_union() {
         .filter(|f| f["failing"] == true)
         .filter_map(|f| f["control"].as_str())
         .collect();
-    assert_eq!(failing, ["314.4(c)(2)"]);
+    // CA-7(1) asks for independent assessors: the MSP that runs the systems is not one.
+    assert_eq!(failing, ["314.4(c)(2)", "CA-7(1)"]);
+    assert_eq!(
+        codes(finding(&report, "nist-800-53-conmon", "CA-7(1)")),
+        ["independence"]
+    );
     // The same missing capability under NIST is on a live POA&M.
     assert_eq!(
         finding(&report, "nist-800-53-conmon", "CM-8")["status"],
@@ -242,8 +247,8 @@ fn defense_subcontractor_text_shows_the_sprs_projection() {
         .unwrap_or_else(|| panic!("no SPRS line in:\n{stdout}"));
     assert_eq!(
         line.trim(),
-        "SPRS projection: 109 of 110 — eligible for Conditional Level 2 \
-         (needs ≥ 88 and only POA&M-eligible requirements open)"
+        "SPRS projection: 109 of 110 — Conditional Level 2 (Self) \
+         (Conditional needs ≥ 88 and only POA&M-eligible requirements open; Final needs 110)"
     );
     // Only CMMC Level 2 has an SPRS score.
     for other in ["clinic", "credit-union"] {

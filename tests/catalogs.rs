@@ -766,7 +766,9 @@ fn glba_break_fix_property_per_element() {
             ("314.4(c)(5)", true),
             ("314.4(c)(8)", true),
             ("314.4(d)(1)", false),
-            ("314.4(d)(2)", true),
+            // The periodic path (annual penetration test, semiannual vulnerability
+            // assessments) is open to a per-engagement tester (`owner: any`).
+            ("314.4(d)(2)", false),
             ("314.4(e)(1)", true),
             ("314.4(e)(2)", false),
             ("314.4(f)(1)", false),
@@ -933,8 +935,8 @@ fn attest_documents(cat: &Catalog) -> String {
     }
 }
 
-fn sprs_of(e: &Evaluation) -> sprs::Sprs {
-    sprs::project(e).expect("cmmc level-2 is selected")
+fn sprs_of(e: &Evaluation, a: &Arrangement) -> sprs::Sprs {
+    sprs::project(e, a).expect("cmmc level-2 is selected")
 }
 
 // ---------------------------------------------------------------- break-fix, evaluated
@@ -945,37 +947,40 @@ fn sprs_of(e: &Evaluation) -> sprs::Sprs {
 #[test]
 fn break_fix_flag_agrees_with_evaluation_everywhere() {
     let r = registry();
-    let text = covering(
-        &r,
-        "break-fix",
-        "[cmmc, glba-safeguards, hipaa-security, nist-800-53-conmon, service-model]",
-        "break-fix",
-        &[],
-        "",
-    );
-    let a = load(&r, &text);
-    let e = evaluate::evaluate(&r, &a, &options(None));
     let mut checked = 0;
-    for f in &e.findings {
-        if f.status == Status::NotApplicable || f.control.requires.is_none() {
-            continue;
-        }
-        checked += 1;
-        let name = format!("{}:{}", f.catalog.id, f.control.id);
-        if f.control.break_fix_incompatible {
-            assert!(!f.status.is_met(), "{name} is met under break-fix");
-            assert!(
-                f.reasons.iter().any(|r| r.code == ReasonCode::BreakFix),
-                "{name} lacks the break-fix reason: {:?}",
-                f.reasons
-            );
-        } else {
-            assert_eq!(f.status, Status::Satisfied, "{name}: {:?}", f.reasons);
+    // CMMC needs a level; Level 1 and Level 3 together hold every CMMC control.
+    for cmmc in ["level-1", "level-3"] {
+        let frameworks = format!(
+            "[{{catalog: cmmc, profile: {cmmc}}}, glba-safeguards, hipaa-security, nist-800-53-conmon, service-model]"
+        );
+        let text = covering(&r, "break-fix", &frameworks, "break-fix", &[], "");
+        let a = load(&r, &text);
+        let e = evaluate::evaluate(&r, &a, &options(None));
+        for f in &e.findings {
+            if f.status == Status::NotApplicable || f.control.requires.is_none() {
+                continue;
+            }
+            if cmmc == "level-3" && f.catalog.id != "cmmc" {
+                continue; // counted in the first pass
+            }
+            checked += 1;
+            let name = format!("{}:{}", f.catalog.id, f.control.id);
+            if f.control.break_fix_incompatible {
+                assert!(!f.status.is_met(), "{name} is met under break-fix");
+                assert!(
+                    f.reasons.iter().any(|r| r.code == ReasonCode::BreakFix),
+                    "{name} lacks the break-fix reason: {:?}",
+                    f.reasons
+                );
+            } else {
+                assert_eq!(f.status, Status::Satisfied, "{name}: {:?}", f.reasons);
+            }
         }
     }
-    // All 299 controls but the five HIPAA group-health-plan controls met only by documents
-    // and the four service-model controls that apply only to managed and co-managed service.
-    assert_eq!(checked, 290);
+    // All 299 controls but the HIPAA controls met only by documents or conditioned on a fact
+    // the arrangement does not declare, and the service-model controls that apply only to
+    // managed and co-managed service.
+    assert_eq!(checked, 286);
 }
 
 // ---------------------------------------------------------------- SPRS, evaluated
@@ -996,7 +1001,7 @@ fn fully_satisfied_level2_scores_110_and_is_conditional_eligible() {
         .map(|f| format!("{} {:?}", f.control.id, f.reasons))
         .collect();
     assert!(open.is_empty(), "{open:#?}");
-    let s = sprs_of(&e);
+    let s = sprs_of(&e, &a);
     assert_eq!((s.score, s.max), (110, 110));
     assert!(s.conditional_eligible);
     assert!(s.open.is_empty() && s.not_poam_eligible.is_empty());
@@ -1007,7 +1012,7 @@ fn nothing_in_place_reaches_the_floor_exactly() {
     let r = registry();
     let a = load(&r, BARE);
     let e = evaluate::evaluate(&r, &a, &options(None));
-    let s = sprs_of(&e);
+    let s = sprs_of(&e, &a);
     assert_eq!(s.score, -203);
     assert_eq!(s.open.len(), 110);
     assert_eq!(s.open.iter().map(|o| o.points).sum::<i64>(), 313);
@@ -1028,29 +1033,42 @@ fn sprs_only_for_level_2() {
         );
         let a = load(&r, &text);
         let e = evaluate::evaluate(&r, &a, &options(None));
-        assert_eq!(sprs::project(&e), None, "{profile}");
+        assert_eq!(sprs::project(&e, &a), None, "{profile}");
     }
 }
 
-/// One requirement evaluated alone (`--select`), with one capability's row replaced.
-fn single(r: &Registry, control: &str, capability: &str, row: &str) -> sprs::Sprs {
-    let text = covering(r, "managed", LEVEL_2, "msp", &[(capability, row)], "");
+/// One requirement evaluated alone (`--select`), with one capability's row replaced and
+/// `tail` appended (a `cmmc:` declaration).
+fn single(r: &Registry, control: &str, capability: &str, row: &str, tail: &str) -> sprs::Sprs {
+    let text = covering(r, "managed", LEVEL_2, "msp", &[(capability, row)], tail);
     let a = load(r, &text);
     let select = format!("^cmmc:{}$", regex::escape(control));
     let e = evaluate::evaluate(r, &a, &options(Some(&select)));
-    sprs_of(&e)
+    sprs_of(&e, &a)
 }
 
 #[test]
 fn partial_credit_for_mfa_and_fips_encryption() {
     let r = registry();
     let shared = "{owner: [org, vendor], cadence: continuous, coverage: 24x7, response: 15m}";
-    for (control, capability) in [
-        ("IA.L2-3.5.3", "access-management"),
-        ("SC.L2-3.13.11", "data-protection"),
+    for (control, capability, declared) in [
+        (
+            "IA.L2-3.5.3",
+            "access-management",
+            "cmmc: {mfa: remote-and-privileged-only}\n",
+        ),
+        (
+            "SC.L2-3.13.11",
+            "data-protection",
+            "cmmc: {encryption: not-fips-validated}\n",
+        ),
     ] {
-        // Shared without documented escalation: partly in place, 3 points.
-        let s = single(&r, control, capability, shared);
+        // Partly in place, but without the declaration the rule's condition is unknown:
+        // the full 5 points (32 CFR 170.24(c)(2)(i)(B)(4)).
+        let s = single(&r, control, capability, shared, "");
+        assert_eq!(s.score, 105, "{control} partial, undeclared");
+        // Declared: 3 points.
+        let s = single(&r, control, capability, shared, declared);
         assert_eq!(s.score, 107, "{control} partial");
         assert_eq!(s.open.len(), 1);
         assert_eq!(
@@ -1062,7 +1080,7 @@ fn partial_credit_for_mfa_and_fips_encryption() {
             (control, Status::Partial, 3)
         );
         // Not in place at all: the full 5 points.
-        let s = single(&r, control, capability, "");
+        let s = single(&r, control, capability, "", "");
         assert_eq!(s.score, 105, "{control} gap");
         assert_eq!((s.open[0].status, s.open[0].points), (Status::Gap, 5));
         assert!(
@@ -1072,7 +1090,7 @@ fn partial_credit_for_mfa_and_fips_encryption() {
     }
     // Partial credit is specific to those two: another 5-pointer costs 5 when partial.
     let shared_net = "{owner: [org, vendor], cadence: continuous, coverage: 24x7, response: 15m}";
-    let s = single(&r, "SC.L2-3.13.1", "network-security", shared_net);
+    let s = single(&r, "SC.L2-3.13.1", "network-security", shared_net, "");
     assert_eq!((s.score, s.open[0].status), (105, Status::Partial));
 }
 
@@ -1087,7 +1105,7 @@ fn open_only(r: &Registry, controls: &[&str], tail: &str) -> (sprs::Sprs, Vec<St
     let select = format!("^cmmc:({})$", alternatives.join("|"));
     let e = evaluate::evaluate(r, &a, &options(Some(&select)));
     let statuses = e.findings.iter().map(|f| f.status).collect();
-    (sprs_of(&e), statuses)
+    (sprs_of(&e, &a), statuses)
 }
 
 #[test]

@@ -87,7 +87,11 @@ impl Plan {
 
     fn to_yaml(&self) -> String {
         let caps = capabilities();
-        let mut y = String::from("gapcheck: 1\norganization:\n  name: Property Co\n");
+        // Declaring every applicability fact keeps the fact-conditioned controls (HIPAA's
+        // document-only group-health-plan specifications) in play.
+        let mut y = String::from(
+            "gapcheck: 1\norganization:\n  name: Property Co\n  facts: [group-health-plan, health-care-clearinghouse]\n",
+        );
         if let Some(a) = self.after_hours {
             y += &format!("  after_hours_required: {a}\n");
         }
@@ -97,11 +101,15 @@ impl Plan {
         for (id, choice) in ids.iter().zip(&self.frameworks) {
             let Some(n) = choice else { continue };
             any = true;
-            let profiles: Vec<&String> = registry().catalogs[*id].profiles.keys().collect();
-            match n
-                .checked_sub(1)
-                .and_then(|i| profiles.get(i % profiles.len().max(1)))
-            {
+            let catalog = &registry().catalogs[*id];
+            let profiles: Vec<&String> = catalog.profiles.keys().collect();
+            // A catalog that requires a profile always gets one.
+            let index = if catalog.profile_required {
+                Some(*n)
+            } else {
+                n.checked_sub(1)
+            };
+            match index.and_then(|i| profiles.get(i % profiles.len().max(1))) {
                 Some(p) if !profiles.is_empty() => {
                     y += &format!("  - catalog: {id}\n    profile: {p}\n")
                 }
@@ -364,7 +372,7 @@ fn compare(before: &Plan, after: &Plan, ok: fn(u8, u8) -> bool) -> Result<(), Te
 
 fn json_report(a: &Arrangement, e: &Evaluation) -> String {
     let fit = gapcheck::fit::fit(a, e);
-    let sprs = gapcheck::sprs::project(e);
+    let sprs = gapcheck::sprs::project(e, a);
     let run = Run {
         arrangement: a,
         registry: registry(),

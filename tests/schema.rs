@@ -35,8 +35,9 @@ fn yaml_files(dir: &str) -> Vec<String> {
 #[test]
 fn arrangement_schema_accepts_every_fixture() {
     let v = schema("arrangement");
-    let fixtures = yaml_files("fixtures");
+    let mut fixtures = yaml_files("fixtures");
     assert!(fixtures.len() >= 4);
+    fixtures.extend(yaml_files("fixtures/cases"));
     for f in fixtures {
         let doc = yaml(&f);
         let errors: Vec<String> = v

@@ -51,6 +51,8 @@ pub struct Context {
     pub failing_needing_evidence: usize,
     pub findings: Vec<FrameworkFindings>,
     pub break_fix_controls: Vec<ControlLine>,
+    /// The controls that need ongoing work, split by whether anyone engaged does it.
+    pub break_fix: BreakFixCtx,
     pub exceptions: ExceptionBuckets,
     pub attestations: Vec<AttestationCtx>,
     pub remarks: Vec<RemarkCtx>,
@@ -72,6 +74,8 @@ pub struct Context {
     pub has_evidence: bool,
     /// Printed page set-up of the HTML report.
     pub page: PageCtx,
+    /// The methodology's definitions, taken from the engine so they cannot drift from it.
+    pub definitions: Definitions,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -92,6 +96,46 @@ pub struct PageCtx {
     pub paper: &'static str,
     pub size: &'static str,
     pub footer: String,
+}
+
+/// Statuses, reason codes and rules as the engine defines them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Definitions {
+    /// What every status rests on: the declaration, not a verified implementation.
+    pub basis: &'static str,
+    pub statuses: Vec<Definition>,
+    pub reasons: Vec<Definition>,
+    pub break_fix: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Definition {
+    pub name: &'static str,
+    pub meaning: &'static str,
+}
+
+impl Definitions {
+    pub fn from_engine() -> Self {
+        use crate::evaluate::{BASIS, BREAK_FIX_RULE, ReasonCode};
+        Definitions {
+            basis: BASIS,
+            statuses: Status::ALL
+                .iter()
+                .map(|s| Definition {
+                    name: s.as_str(),
+                    meaning: s.meaning(),
+                })
+                .collect(),
+            reasons: ReasonCode::ALL
+                .iter()
+                .map(|r| Definition {
+                    name: r.as_str(),
+                    meaning: r.meaning(),
+                })
+                .collect(),
+            break_fix: BREAK_FIX_RULE,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -149,6 +193,10 @@ pub struct SprsCtx {
     pub score: i64,
     pub max: i64,
     pub conditional_eligible: bool,
+    /// `final-level-2-self`, `conditional-level-2-self` or `not-eligible`.
+    pub status: crate::sprs::Level2Status,
+    /// The status and its rule in one sentence.
+    pub verdict: &'static str,
     pub open: Vec<SprsOpen>,
     pub not_poam_eligible: Vec<String>,
 }
@@ -311,6 +359,8 @@ pub struct FindingCtx {
     pub failing: bool,
     pub break_fix_incompatible: bool,
     pub owners: Vec<String>,
+    /// Who does the ongoing work it needs, in plain words; empty when it needs none.
+    pub ongoing_work: Vec<&'static str>,
     pub citation: String,
     pub reasons: Vec<ReasonCtx>,
     pub statement: Option<String>,
@@ -373,6 +423,24 @@ pub struct ControlLine {
     pub title: String,
     pub status: Status,
     pub severity: Severity,
+    /// Who does the ongoing work it needs, in plain words ("internal staff", "nobody").
+    pub ongoing_work: String,
+}
+
+/// The break-fix section: controls that need ongoing work, which a vendor paid per incident
+/// cannot deliver alone, split by who does that work in this arrangement.
+#[derive(Debug, Clone, Serialize)]
+pub struct BreakFixCtx {
+    /// The arrangement's model is break-fix (headings then speak of the model).
+    pub model: bool,
+    /// In-scope controls that need ongoing work.
+    pub needs_ongoing: usize,
+    /// Not met, and some ongoing work it needs is left to a break-fix vendor or to nobody.
+    /// Never holds a met control.
+    pub uncovered: Vec<ControlLine>,
+    /// The ongoing work is done by internal staff or an MSP (the status says whether the
+    /// rest of the control is in place).
+    pub covered: Vec<ControlLine>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -565,6 +633,8 @@ impl Context {
                 score: s.score,
                 max: s.max,
                 conditional_eligible: s.conditional_eligible,
+                status: s.status,
+                verdict: s.status.verdict(),
                 open: s
                     .open
                     .iter()
@@ -588,14 +658,9 @@ impl Context {
             break_fix_controls: in_scope
                 .iter()
                 .filter(|f| f.control.break_fix_incompatible)
-                .map(|f| ControlLine {
-                    catalog: f.catalog.id.clone(),
-                    control: f.control.id.clone(),
-                    title: f.control.title.clone(),
-                    status: f.status,
-                    severity: f.control.severity,
-                })
+                .map(|f| control_line(f))
                 .collect(),
+            break_fix: break_fix(a, &in_scope),
             exceptions: exceptions(a, findings, today),
             attestations: attestations(a, findings),
             remarks: report
@@ -609,6 +674,7 @@ impl Context {
                 })
                 .collect(),
             baseline: report.baseline.clone(),
+            definitions: Definitions::from_engine(),
         }
     }
 }
@@ -626,6 +692,41 @@ fn page_ctx(paper: Paper, organization: &str, today: &str) -> PageCtx {
         paper: paper.as_str(),
         size: paper.css_size(),
         footer: super::html::css_string(&format!("{organization} \u{2022} {today}")),
+    }
+}
+
+fn control_line(f: &Finding) -> ControlLine {
+    let who: Vec<&str> = f.ongoing_work.iter().map(|d| d.phrase()).collect();
+    ControlLine {
+        catalog: f.catalog.id.clone(),
+        control: f.control.id.clone(),
+        title: f.control.title.clone(),
+        status: f.status,
+        severity: f.control.severity,
+        ongoing_work: if who.is_empty() {
+            "no ongoing work needed".into()
+        } else {
+            who.join(", ")
+        },
+    }
+}
+
+/// Splits the controls that need ongoing work: a control is uncovered when it is not met and
+/// some of its ongoing work is left to a break-fix vendor or to nobody; otherwise internal
+/// staff or an MSP do that work. A met control is never listed as uncovered.
+pub fn break_fix(a: &Arrangement, in_scope: &[&Finding]) -> BreakFixCtx {
+    let needing: Vec<&&Finding> = in_scope
+        .iter()
+        .filter(|f| f.control.break_fix_incompatible)
+        .collect();
+    let (uncovered, covered): (Vec<&&Finding>, Vec<&&Finding>) = needing
+        .iter()
+        .partition(|f| !f.status.is_met() && f.ongoing_work.iter().any(|d| !d.delivers()));
+    BreakFixCtx {
+        model: a.model == crate::arrangement::Model::BreakFix,
+        needs_ongoing: needing.len(),
+        uncovered: uncovered.into_iter().map(|f| control_line(f)).collect(),
+        covered: covered.into_iter().map(|f| control_line(f)).collect(),
     }
 }
 
@@ -936,6 +1037,7 @@ fn finding_ctx(a: &Arrangement, f: &Finding) -> FindingCtx {
         failing: f.failing,
         break_fix_incompatible: f.control.break_fix_incompatible,
         owners: f.owners.iter().map(|o| provider_label(a, o)).collect(),
+        ongoing_work: f.ongoing_work.iter().map(|d| d.phrase()).collect(),
         citation: f.control.citation.clone(),
         reasons: f
             .reasons

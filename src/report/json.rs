@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::Run;
 use crate::arrangement::Model;
 use crate::catalog::{Prop, Severity};
-use crate::evaluate::{AppliedException, Reason, Remark, Status};
+use crate::evaluate::{AppliedException, Doer, Reason, Remark, Status};
 use crate::fit::Fit;
 use crate::sprs::Sprs;
 
@@ -18,6 +18,9 @@ pub struct Report {
     pub tool: Tool,
     pub generated_at: String,
     pub today: String,
+    /// What the statuses rest on, in plain words (the declaration, not a verified
+    /// implementation).
+    pub basis: &'static str,
     pub arrangement: ArrangementInfo,
     pub catalogs: Vec<CatalogInfo>,
     pub policy: PolicyInfo,
@@ -129,7 +132,13 @@ pub struct FindingInfo {
     pub break_fix_incompatible: bool,
     pub failing: bool,
     pub owners: Vec<String>,
+    /// Who does the ongoing work the control needs (`internal`, `msp`, `break-fix` for work
+    /// left to a break-fix vendor, `nobody`); empty when it needs none.
+    pub ongoing_work: Vec<Doer>,
     pub citation: String,
+    /// Why the control requires what it does, in the control's own words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rationale: Option<String>,
     pub reasons: Vec<Reason>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exception: Option<AppliedException>,
@@ -167,7 +176,9 @@ impl Report {
                     break_fix_incompatible: f.control.break_fix_incompatible,
                     failing: f.failing,
                     owners: f.owners.clone(),
+                    ongoing_work: f.ongoing_work.clone(),
                     citation: f.control.citation.clone(),
+                    rationale: f.control.rationale.clone(),
                     reasons: f.reasons.clone(),
                     exception: f.exception.clone(),
                     evidence: f.evidence.clone(),
@@ -225,6 +236,7 @@ impl Report {
             },
             generated_at: run.generated_at.clone(),
             today: run.today.clone(),
+            basis: crate::evaluate::BASIS,
             arrangement: ArrangementInfo {
                 path: a.path.clone(),
                 sha256: a.sha256.clone(),

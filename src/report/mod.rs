@@ -100,8 +100,22 @@ pub struct Assessment<'r> {
 impl<'r> Assessment<'r> {
     pub fn new(registry: &'r Registry, a: &Arrangement, opts: &crate::evaluate::Options) -> Self {
         let evaluation = crate::evaluate::evaluate(registry, a, opts);
-        let fit = crate::fit::fit(a, &evaluation);
-        let sprs = crate::sprs::project(&evaluation);
+        // Model fit and SPRS judge the whole arrangement: `--select`/`--exclude` choose what
+        // is shown, not what the score counts or which model fits.
+        let (fit, sprs) = if opts.select.is_some() || opts.exclude.is_some() {
+            let whole = crate::evaluate::Options {
+                select: None,
+                exclude: None,
+                ..opts.clone()
+            };
+            let all = crate::evaluate::evaluate(registry, a, &whole);
+            (crate::fit::fit(a, &all), crate::sprs::project(&all, a))
+        } else {
+            (
+                crate::fit::fit(a, &evaluation),
+                crate::sprs::project(&evaluation, a),
+            )
+        };
         Assessment {
             evaluation,
             fit,

@@ -83,23 +83,36 @@ pub fn render(r: &Report, color: bool) -> String {
         };
         let _ = writeln!(out, "  {mark}  {name:<36} {}", counts_line(&fw.counts));
     }
+    if r.frameworks.is_empty() {
+        let _ = writeln!(
+            out,
+            "  no framework selected (`frameworks: []`): only the model fit is assessed"
+        );
+    }
     if let Some(s) = &r.summary.sprs {
-        let cond = if s.conditional_eligible {
-            p.green("eligible for Conditional Level 2")
-        } else {
-            p.yellow("not eligible for Conditional Level 2")
+        let status = match s.status {
+            crate::sprs::Level2Status::NotEligible => p.yellow(s.status_title),
+            _ => p.green(s.status_title),
         };
         let _ = writeln!(
             out,
-            "  SPRS projection: {} of {} — {cond} (needs ≥ 88 and only POA&M-eligible requirements open)",
+            "  SPRS projection: {} of {} — {status} (Conditional needs ≥ 88 and only POA&M-eligible requirements open; Final needs 110)",
             s.score, s.max
         );
     }
     let bf = r.summary.counts.break_fix_incompatible;
     if bf > 0 {
+        // The same split as the reports' break-fix section (context::break_fix).
+        let uncovered = r
+            .findings
+            .iter()
+            .filter(|f| f.break_fix_incompatible && f.status != Status::NotApplicable)
+            .filter(|f| !f.status.is_met() && f.ongoing_work.iter().any(|d| !d.delivers()))
+            .count();
         let _ = writeln!(
             out,
-            "  {bf} controls in scope cannot be satisfied by a break-fix arrangement"
+            "  {bf} controls in scope need ongoing work: {uncovered} left to a break-fix vendor or to nobody, {} done by internal staff or an MSP",
+            bf - uncovered
         );
     }
 
@@ -195,6 +208,7 @@ pub fn render(r: &Report, color: bool) -> String {
         p.yellow("misfit")
     };
     let _ = writeln!(out, "\nModel fit: {verdict} — {}", fit.summary);
+    let _ = writeln!(out, "{}", p.dim(&format!("Basis: {}", r.basis)));
 
     let policy = format!(
         "--fail-on {} --min-severity {}",
@@ -375,9 +389,9 @@ pub fn control_detail(
         out,
         "  break-fix  {}",
         if c.break_fix_incompatible {
-            "cannot be satisfied by a break-fix arrangement"
+            "needs ongoing work: a break-fix vendor alone cannot deliver it; internal staff or an MSP can"
         } else {
-            "can be satisfied without ongoing capabilities"
+            "can be satisfied without ongoing work"
         }
     );
     for (k, v) in &c.props {
@@ -400,6 +414,9 @@ pub fn control_detail(
                 "\nRequires: nothing a provider delivers; met by an attestation"
             );
         }
+    }
+    if let Some(why) = &c.rationale {
+        let _ = writeln!(out, "\nRationale:\n  {}", clean(why));
     }
     if let Some(g) = &c.guidance {
         let _ = writeln!(out, "\nGuidance:\n  {}", clean(g));
