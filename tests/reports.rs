@@ -588,7 +588,7 @@ fn report_section_fills_page_one_and_sign_off() {
         "version 1.0",
         "Reviewed by: Dr. Alan Reyes, managing physician",
         "not a verified implementation",
-        "HIPAA Security Rule</strong> (45 CFR Part 164, Subpart C): 68 controls evaluated",
+        "HIPAA Security Rule</strong> (45 CFR Part 164, Subpart C): 67 controls evaluated",
     ] {
         assert!(page_one.contains(text), "page one lacks {text}");
     }
