@@ -1656,3 +1656,130 @@ fn equivalent_obligations_map_to_the_same_capabilities() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+// ---------------------------------------------------------------- rationale
+
+/// Spans of `rationale` written in single quotes. A quote may contain an apostrophe
+/// ("users' access"), so a span closes at the last quote mark before the clause's `->`
+/// that is followed by a separator and encloses words of `statement`; an error when some
+/// opening quote never closes so.
+fn quoted_spans<'r>(rationale: &'r str, statement: &str) -> Result<Vec<&'r str>, String> {
+    let norm = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let statement = norm(statement);
+    let found = |quote: &str| {
+        quote
+            .split("...")
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .all(|p| statement.contains(&norm(p)))
+    };
+    let bytes = rationale.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let opens = bytes[i] == b'\'' && (i == 0 || b" (".contains(&bytes[i - 1]));
+        if !opens {
+            i += 1;
+            continue;
+        }
+        // The longest quote that is the statement's own words, within this clause.
+        let clause_end = rationale[i..].find("->").map_or(bytes.len(), |k| i + k);
+        let close = (i + 1..clause_end).rev().find(|&j| {
+            bytes[j] == b'\''
+                && (j + 1 == bytes.len() || b" ,;:)".contains(&bytes[j + 1]))
+                && found(&rationale[i + 1..j])
+        });
+        match close {
+            Some(j) => {
+                out.push(&rationale[i + 1..j]);
+                i = j + 1;
+            }
+            None => return Err(format!("quote at byte {i} is not in the statement")),
+        }
+    }
+    Ok(out)
+}
+
+#[test]
+fn quoted_spans_allow_apostrophes_and_ellipses() {
+    let statement = "Limit authorized users' access only to what they need, and log it.";
+    assert_eq!(
+        quoted_spans("'Limit authorized users' access' -> x", statement),
+        Ok(vec!["Limit authorized users' access"])
+    );
+    assert_eq!(
+        quoted_spans("'Limit ... log it' -> x; 'need' -> y", statement),
+        Ok(vec!["Limit ... log it", "need"])
+    );
+    assert!(quoted_spans("'monitor continuously' -> x", statement).is_err());
+}
+
+/// Every built-in control that requires capabilities says why, in one line. In the five
+/// catalogs issue 10 wrote them for, the line also quotes the control's own statement and
+/// names each capability and threshold it asks for.
+#[test]
+fn every_builtin_requirement_carries_a_rationale_from_its_own_words() {
+    const QUOTING: [&str; 5] = [
+        "cmmc",
+        "glba-safeguards",
+        "hipaa-security",
+        "nist-800-53-conmon",
+        "service-model",
+    ];
+    let r = registry();
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for cat in r.catalogs.values() {
+        for c in &cat.controls {
+            let name = format!("{}:{}", cat.id, c.id);
+            let Some(req) = &c.requires else {
+                continue;
+            };
+            checked += 1;
+            let Some(rationale) = c.rationale.as_deref().map(str::trim) else {
+                problems.push(format!("{name}: no rationale"));
+                continue;
+            };
+            if rationale.is_empty() || rationale.contains('\n') {
+                problems.push(format!("{name}: rationale must be one non-empty line"));
+                continue;
+            }
+            if !QUOTING.contains(&cat.id.as_str()) {
+                continue;
+            }
+            match quoted_spans(rationale, &c.statement) {
+                Ok(spans) if spans.is_empty() => {
+                    problems.push(format!("{name}: rationale quotes nothing of the statement"))
+                }
+                Ok(_) => {}
+                Err(e) => problems.push(format!("{name}: {e}: {rationale}")),
+            }
+            for leaf in req.leaves() {
+                // Each word may be written in any of its spellings (a response of 24h is 1d).
+                let mut words: Vec<Vec<String>> = vec![vec![leaf.capability.clone()]];
+                words.extend(leaf.cadence.map(|v| vec![v.to_string()]));
+                words.extend(leaf.coverage.map(|v| vec![v.to_string()]));
+                words.extend(leaf.response.map(|v| {
+                    let hours = format!("{}h", v.minutes() / 60);
+                    vec![v.to_string(), hours]
+                }));
+                words.extend(leaf.owner.map(|v| vec![format!("owner {v}")]));
+                for spellings in words {
+                    if !spellings.iter().any(|w| rationale.contains(w.as_str())) {
+                        problems.push(format!(
+                            "{name}: rationale does not name `{}`",
+                            spellings[0]
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 280, "{checked} controls with requires");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
