@@ -392,6 +392,9 @@ pub fn parse_when(s: &str, map: Option<&Map>) -> Result<Timestamp, String> {
     if s.len() == 10 {
         return end_of(s.parse::<jiff::civil::Date>().map_err(|e| e.to_string())?);
     }
+    if let Some(t) = fast_utc(s.as_bytes()) {
+        return Ok(t);
+    }
     match s.parse::<Timestamp>() {
         Ok(t) => Ok(t),
         Err(e) if map.is_some() => s
@@ -406,6 +409,50 @@ pub fn parse_when(s: &str, map: Option<&Map>) -> Result<Timestamp, String> {
             e.to_string()
         }),
     }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ`, the shape nearly every export writes, without the general
+/// parser: a tenth of its cost, which is most of a million-row check. Anything else (or
+/// an impossible date) returns None and goes to the general parser, which also words the
+/// error.
+fn fast_utc(b: &[u8]) -> Option<Timestamp> {
+    if b.len() != 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+        || !matches!(b[19], b'Z' | b'z')
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        b[r].iter().try_fold(0i64, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
+        })
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days_in = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if y < 1 || d < 1 || d > days_in || hh > 23 || mm > 59 || ss > 59 {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let yy = if m <= 2 { y - 1 } else { y };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Timestamp::from_second(days * 86_400 + hh * 3600 + mm * 60 + ss).ok()
 }
 
 /// A duration: `45m`, `1h30m`, `1h 30m`, `PT45M`, `01:30:00` or `1:30`, or (with a map) a
@@ -1383,6 +1430,28 @@ mod tests {
             parse_duration("1.5", Some(DurationUnit::Hours)).map(|d| d.as_secs()),
             Some(5400)
         );
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_parser() {
+        for s in [
+            "2026-11-28T02:00:00Z",
+            "2024-02-29T23:59:59Z",
+            "2000-01-01T00:00:00Z",
+            "1970-01-01T00:00:00Z",
+            "2026-12-31T12:34:56Z",
+            "1999-03-01T00:00:01Z",
+        ] {
+            assert_eq!(fast_utc(s.as_bytes()), Some(s.parse().unwrap()), "{s}");
+        }
+        for s in [
+            "2026-02-29T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-11-28T24:00:00Z",
+            "2026-11-28T02:00:00+01:00",
+        ] {
+            assert_eq!(fast_utc(s.as_bytes()), None, "{s}");
+        }
     }
 
     #[test]
