@@ -57,6 +57,17 @@ pub enum Escalation {
 }
 keywords!(Escalation { Documented => "documented", None => "none" });
 
+/// Whether a check against evidence (`--evidence`) demands a record for every declared
+/// ongoing responsibility. Opt-in, because the first run against a new MSP's exports should
+/// show what is there before it fails on what is not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum EvidencePolicy {
+    #[default]
+    Optional,
+    Required,
+}
+keywords!(EvidencePolicy { Optional => "optional", Required => "required" });
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Organization {
     pub name: String,
@@ -117,6 +128,12 @@ pub struct Responsibility {
     pub response: Option<Duration>,
     pub escalation: Escalation,
     pub notes: Option<String>,
+    /// Share of tickets (percent) that must be answered within `response` (evidence checks;
+    /// default 95).
+    pub sla_target: Option<f64>,
+    /// How much older than its cadence the latest successful record may be (evidence
+    /// checks; default per cadence, see `evidence::default_grace`).
+    pub grace: Option<Duration>,
     pub pos: Pos,
 }
 
@@ -229,6 +246,8 @@ pub struct Arrangement {
     /// The optional `report:` section.
     pub report: Option<ReportInfo>,
     pub cmmc: CmmcFacts,
+    /// `evidence: required` (strict evidence mode); optional when absent.
+    pub evidence_policy: EvidencePolicy,
 }
 
 impl Arrangement {
@@ -435,6 +454,7 @@ const TOP_KEYS: &[&str] = &[
     "exceptions",
     "report",
     "cmmc",
+    "evidence",
 ];
 
 /// The keys of the `report:` section, in the order reports show them.
@@ -501,6 +521,11 @@ fn read(
         .get("cmmc")
         .map(|n| read_cmmc(sink, n))
         .unwrap_or_default();
+    let evidence_policy = top
+        .get("evidence")
+        .and_then(|n| EvidencePolicy::read(sink, n, "evidence policy"))
+        .unwrap_or_default();
+
     if let (Some(model), Some(node)) = (model, model_node) {
         check_model_contradiction(sink, model, node.pos, &providers);
     }
@@ -522,6 +547,7 @@ fn read(
         exceptions,
         report,
         cmmc,
+        evidence_policy,
     })
 }
 
@@ -896,6 +922,8 @@ fn read_responsibilities(
                 "response",
                 "escalation",
                 "notes",
+                "sla_target",
+                "grace",
             ],
         ) else {
             continue;
@@ -952,6 +980,35 @@ fn read_responsibilities(
         let notes = f
             .get("notes")
             .and_then(|n| decode::string(sink, n, "`notes`"));
+        let sla_target = f.get("sla_target").and_then(|n| {
+            let v = decode::number(sink, n, "`sla_target`")?;
+            if !(v > 0.0 && v <= 100.0) {
+                sink.error(
+                    n.pos,
+                    format!("`sla_target` {v} is not a percentage above 0"),
+                    Some("write the share of tickets to answer in time, e.g. `sla_target: 95` for 95 %".into()),
+                );
+                return None;
+            }
+            if response.is_none() {
+                sink.error(
+                    n.pos,
+                    format!("{what} has `sla_target` but no `response`"),
+                    Some("declare the response time the target is measured against, e.g. `response: 1h`".into()),
+                );
+            }
+            Some(v)
+        });
+        let grace = f
+            .get("grace")
+            .and_then(|n| Duration::read(sink, n, "grace"));
+        if let (Some(n), None) = (f.get("grace"), cadence) {
+            sink.error(
+                n.pos,
+                format!("{what} has `grace` but no `cadence`"),
+                Some("grace extends the cadence interval; declare `cadence:` too, or remove `grace:`".into()),
+            );
+        }
         if let Some(capability) = capability {
             out.insert(
                 capability.clone(),
@@ -963,6 +1020,8 @@ fn read_responsibilities(
                     response,
                     escalation,
                     notes,
+                    sla_target,
+                    grace,
                     pos: key.pos,
                 },
             );

@@ -202,6 +202,29 @@ pub struct CheckArgs {
     /// Paper size the HTML report prints on
     #[arg(long, value_enum, default_value_t = report::Paper::Letter)]
     pub paper: report::Paper,
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
+}
+
+/// Checking against the record of work done (issue 13).
+#[derive(Debug, Args, Clone, Default)]
+pub struct EvidenceArgs {
+    /// Check against records of work done: a CSV, JSON Lines or YAML file, or a directory
+    /// of them (repeatable). With several arrangements, DIR/<arrangement name>/ per client
+    #[arg(long = "evidence", value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Describe an export's columns, date format and outcome words (repeatable)
+    #[arg(long = "evidence-map", value_name = "MAP.yaml")]
+    pub maps: Vec<PathBuf>,
+    /// A malformed evidence row is a warning and is skipped, not an error
+    #[arg(long = "evidence-lenient")]
+    pub lenient: bool,
+    /// Every declared ongoing responsibility needs a record (as `evidence: required`)
+    #[arg(long = "require-evidence")]
+    pub require: bool,
+    /// Days over which SLA attainment and record counts are measured
+    #[arg(long = "evidence-window", value_name = "DAYS", default_value_t = crate::evidence::DEFAULT_WINDOW_DAYS, value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::evidence::MAX_WINDOW_DAYS)))]
+    pub window_days: u32,
 }
 
 fn cli_regex(s: &str) -> Result<Regex, String> {
@@ -481,6 +504,8 @@ struct Settings {
     opts: Options,
     now: jiff::Timestamp,
     baseline: Option<crate::baseline::Baseline>,
+    /// How to read and judge evidence, when `--evidence` is given.
+    evidence: Option<crate::evidence::Settings>,
 }
 
 impl Settings {
@@ -506,12 +531,64 @@ impl Settings {
             exclude: args.exclude.clone(),
             warn_expiring_days: args.warn_expiring_days,
         };
+        let evidence = evidence_settings(&args.evidence, today, now)?;
         Ok(Settings {
             opts,
             now,
             baseline,
+            evidence,
         })
     }
+}
+
+/// Validates the evidence options and loads the maps once for the whole run.
+fn evidence_settings(
+    args: &EvidenceArgs,
+    today: Date,
+    now: jiff::Timestamp,
+) -> Result<Option<crate::evidence::Settings>, Error> {
+    if args.paths.is_empty() {
+        let stray = [
+            (!args.maps.is_empty(), "--evidence-map"),
+            (args.lenient, "--evidence-lenient"),
+            (args.require, "--require-evidence"),
+        ];
+        if let Some((_, flag)) = stray.iter().find(|(set, _)| *set) {
+            return Err(Error::Usage(format!(
+                "{flag} applies to evidence records: add --evidence PATH"
+            )));
+        }
+        return Ok(None);
+    }
+    let vocab = crate::capability::Vocabulary::builtin();
+    let mut maps = Vec::new();
+    let mut diags = Vec::new();
+    for m in &args.maps {
+        match crate::evidence::map::load(m, &vocab) {
+            Ok(map) => maps.push(map),
+            Err(d) => diags.extend(d),
+        }
+    }
+    if diags.iter().any(|d| d.level == Level::Error) {
+        return Err(Error::Invalid(diags));
+    }
+    Ok(Some(crate::evidence::Settings {
+        paths: args.paths.clone(),
+        maps,
+        lenient: args.lenient,
+        require: args.require,
+        as_of: crate::evidence::as_of(today, now),
+        window_days: args.window_days,
+    }))
+}
+
+/// Reads the evidence of one arrangement (`paths` already resolved for it).
+fn load_evidence(
+    settings: &crate::evidence::Settings,
+    a: &Arrangement,
+    registry: &Registry,
+) -> Result<(crate::evidence::Evidence, Vec<Diagnostic>), Vec<Diagnostic>> {
+    crate::evidence::load(settings, a, &registry.vocabulary)
 }
 
 /// One arrangement evaluated and rendered: what portfolio and single runs both need.
@@ -529,8 +606,9 @@ fn check_one(
     settings: &Settings,
     formats: &[Format],
     render_opts: &report::RenderOptions,
+    evidence: Option<&crate::evidence::Evidence>,
 ) -> Result<Checked, report::RenderError> {
-    let assessment = report::Assessment::new(registry, a, &settings.opts);
+    let assessment = report::Assessment::with_evidence(registry, a, &settings.opts, evidence);
     let comparison = settings
         .baseline
         .as_ref()
@@ -543,6 +621,7 @@ fn check_one(
         generated_at,
         comparison.as_ref(),
     );
+    let run = report::Run { evidence, ..run };
     let rendered = formats
         .iter()
         .map(|f| report::render(*f, &run, render_opts))
@@ -562,6 +641,10 @@ fn check_one(
         sprs: assessment.sprs.as_ref().map(|s| s.score),
         passed: run.passed(),
         reports: Vec::new(),
+        evidence: report
+            .evidence
+            .as_ref()
+            .map(crate::portfolio::EvidenceRow::of),
     };
     Ok(Checked {
         passed: run.passed(),
@@ -606,6 +689,8 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     let mut inputs = vec![path.clone()];
     inputs.extend(args.catalogs.catalogs.iter().cloned());
     inputs.extend(args.baseline.iter().cloned());
+    inputs.extend(args.evidence.paths.iter().cloned());
+    inputs.extend(args.evidence.maps.iter().cloned());
     for (o, _) in &out_formats {
         output::refuse_inputs(o, &inputs)?;
     }
@@ -614,6 +699,14 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     if !emptied.is_empty() {
         return Err(Error::Invalid(emptied));
     }
+    let evidence = match &settings.evidence {
+        None => None,
+        Some(es) => {
+            let (ev, warnings) = load_evidence(es, &a, &registry).map_err(Error::Invalid)?;
+            print_warnings(&warnings);
+            Some(ev)
+        }
+    };
     let file_opts = report::RenderOptions {
         color: false,
         template_dir: args.template_dir.as_deref(),
@@ -623,7 +716,14 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     // report behind.
     let mut formats: Vec<Format> = out_formats.iter().map(|(_, f)| *f).collect();
     formats.push(args.format);
-    let mut checked = check_one(&registry, &a, &settings, &formats, &file_opts)?;
+    let mut checked = check_one(
+        &registry,
+        &a,
+        &settings,
+        &formats,
+        &file_opts,
+        evidence.as_ref(),
+    )?;
     if args.format == Format::Text && color_stdout() {
         *checked.rendered.last_mut().expect("stdout format") =
             crate::report::text::render(&checked.report, true);
@@ -760,6 +860,8 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
     }
     let mut inputs = paths.clone();
     inputs.extend(args.catalogs.catalogs.iter().cloned());
+    inputs.extend(args.evidence.paths.iter().cloned());
+    inputs.extend(args.evidence.maps.iter().cloned());
     for (o, _) in &files {
         output::refuse_inputs(o, &inputs)?;
     }
@@ -771,6 +873,46 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
     if !emptied.is_empty() {
         return Err(Error::Invalid(emptied));
     }
+    let names = crate::portfolio::report_names(&paths);
+    // Each client's records live under DIR/<its report name>/ of every --evidence DIR.
+    let evidence: Vec<Option<crate::evidence::Evidence>> = match &settings.evidence {
+        None => arrangements.iter().map(|_| None).collect(),
+        Some(es) => {
+            if let Some(p) = es.paths.iter().find(|p| !p.is_dir()) {
+                return Err(Error::Usage(format!(
+                    "{}: with several arrangements, --evidence names a directory holding one subdirectory per arrangement (named like its reports)",
+                    p.display()
+                )));
+            }
+            let jobs: Vec<(&Arrangement, &String)> = arrangements.iter().zip(&names).collect();
+            let loaded = crate::parallel::map(&jobs, threads, |(a, name)| {
+                let own = crate::evidence::Settings {
+                    paths: es
+                        .paths
+                        .iter()
+                        .map(|d| d.join(name.as_str()))
+                        .filter(|d| d.is_dir())
+                        .collect(),
+                    ..es.clone()
+                };
+                load_evidence(&own, a, &registry)
+            });
+            let mut out = Vec::new();
+            for r in loaded {
+                match r {
+                    Ok((ev, warnings)) => {
+                        print_warnings(&warnings);
+                        out.push(Some(ev));
+                    }
+                    Err(d) => diags.extend(d),
+                }
+            }
+            if diags.iter().any(|d| d.level == Level::Error) {
+                return Err(Error::Invalid(diags));
+            }
+            out
+        }
+    };
     let render_opts = report::RenderOptions {
         color: false,
         template_dir: args.template_dir.as_deref(),
@@ -781,14 +923,17 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
     } else {
         &PORTFOLIO_FORMATS
     };
-    let checked = crate::parallel::map(&arrangements, threads, |a| {
-        check_one(&registry, a, &settings, per_file, &render_opts)
+    let jobs: Vec<(&Arrangement, Option<&crate::evidence::Evidence>)> = arrangements
+        .iter()
+        .zip(evidence.iter().map(Option::as_ref))
+        .collect();
+    let checked = crate::parallel::map(&jobs, threads, |(a, ev)| {
+        check_one(&registry, a, &settings, per_file, &render_opts, *ev)
     });
     let mut results = Vec::new();
     for c in checked {
         results.push(c?);
     }
-    let names = crate::portfolio::report_names(&paths);
     for (c, name) in results.iter_mut().zip(&names) {
         if !dirs.is_empty() {
             c.row.reports = PORTFOLIO_FORMATS

@@ -12,6 +12,7 @@ use crate::arrangement::{
 use crate::capability::{CapabilityKind, Coverage};
 use crate::catalog::{Catalog, Control, Leaf, OwnerRule, Registry, Requirement, Severity};
 use crate::diag::Pos;
+use crate::evidence::Evidence;
 use crate::keywords;
 
 /// The verdict for one control.
@@ -93,12 +94,19 @@ pub enum ReasonCode {
     DeclaredPartial,
     NeedsEvidence,
     ExceptionExpired,
+    /// The latest successful record is older than the cadence plus its grace.
+    EvidenceStale,
+    /// The latest record failed.
+    EvidenceFailed,
+    /// Too small a share of tickets was answered within the declared response time.
+    SlaMissed,
 }
 keywords!(ReasonCode {
     Unassigned => "unassigned", BreakFix => "break-fix", NoCapacity => "no-capacity", OwnerKind => "owner-kind",
     Cadence => "cadence", Coverage => "coverage", Response => "response", Escalation => "escalation",
     Independence => "independence", DeclaredPartial => "declared-partial",
     NeedsEvidence => "needs-evidence", ExceptionExpired => "exception-expired",
+    EvidenceStale => "evidence-stale", EvidenceFailed => "evidence-failed", SlaMissed => "sla-missed",
 });
 
 impl ReasonCode {
@@ -134,6 +142,13 @@ impl ReasonCode {
             }
             ReasonCode::ExceptionExpired => {
                 "an exception named the control but has expired; it waives nothing"
+            }
+            ReasonCode::EvidenceStale => {
+                "with --evidence: the latest successful record is older than the cadence interval plus its grace"
+            }
+            ReasonCode::EvidenceFailed => "with --evidence: the latest record failed",
+            ReasonCode::SlaMissed => {
+                "with --evidence: too few tickets were answered within the declared response time over the window"
             }
         }
     }
@@ -377,6 +392,17 @@ pub fn emptied_frameworks(
 
 /// Evaluates every control of every selected framework.
 pub fn evaluate<'r>(registry: &'r Registry, a: &Arrangement, opts: &Options) -> Evaluation<'r> {
+    evaluate_with_evidence(registry, a, opts, None)
+}
+
+/// [`evaluate`], with the record of work done (`--evidence`) able to fail leaves the
+/// declaration alone would meet. It never meets a leaf the declaration fails.
+pub fn evaluate_with_evidence<'r>(
+    registry: &'r Registry,
+    a: &Arrangement,
+    opts: &Options,
+    evidence: Option<&Evidence>,
+) -> Evaluation<'r> {
     let mut scopes = Vec::new();
     let mut findings = Vec::new();
     let mut used_exceptions = vec![false; a.exceptions.len()];
@@ -400,8 +426,15 @@ pub fn evaluate<'r>(registry: &'r Registry, a: &Arrangement, opts: &Options) -> 
             {
                 continue;
             }
-            let mut f =
-                evaluate_control(registry, a, catalog, control, fw.profile.as_deref(), fw.pos);
+            let mut f = evaluate_control(
+                registry,
+                a,
+                catalog,
+                control,
+                fw.profile.as_deref(),
+                fw.pos,
+                evidence,
+            );
             if f.status != Status::NotApplicable {
                 if let Some(i) = a.attestations.iter().position(|x| x.control == r) {
                     used_attestations[i] = true;
@@ -432,6 +465,7 @@ fn evaluate_control<'r>(
     control: &'r Control,
     profile: Option<&str>,
     fw_pos: Pos,
+    evidence: Option<&Evidence>,
 ) -> Finding<'r> {
     let mut f = Finding {
         catalog,
@@ -464,11 +498,18 @@ fn evaluate_control<'r>(
         .flat_map(|r| r.owners.iter().map(String::as_str))
         .collect();
     f.owners = owners.into_iter().map(str::to_owned).collect();
-    let outcome = outcome(registry, a, req);
-    // The `all`/`any` rules hold in every model: a break-fix arrangement gets partial credit
-    // for what internal staff deliver, like any other.
+    let outcome = outcome(registry, a, req, evidence);
     f.status = match outcome.kind {
         Kind::Met => Status::Satisfied,
+        // Strict evidence mode: met by declaration, short only of records.
+        Kind::Partial
+            if outcome
+                .reasons
+                .iter()
+                .all(|r| r.code == ReasonCode::NeedsEvidence) =>
+        {
+            Status::NeedsEvidence
+        }
         Kind::Partial => Status::Partial,
         Kind::Failed => Status::Gap,
     };
@@ -564,11 +605,27 @@ struct Outcome {
     reasons: Vec<Reason>,
 }
 
-fn outcome(registry: &Registry, a: &Arrangement, req: &Requirement) -> Outcome {
+fn outcome(
+    registry: &Registry,
+    a: &Arrangement,
+    req: &Requirement,
+    evidence: Option<&Evidence>,
+) -> Outcome {
     match req {
-        Requirement::Leaf(l) => leaf(registry, a, l),
+        Requirement::Leaf(l) => {
+            let declared = leaf(registry, a, l);
+            match evidence {
+                Some(ev) if declared.kind != Kind::Failed => {
+                    with_evidence(registry, a, l, declared, ev)
+                }
+                _ => declared,
+            }
+        }
         Requirement::All(children) | Requirement::Any(children) => {
-            let outs: Vec<Outcome> = children.iter().map(|c| outcome(registry, a, c)).collect();
+            let outs: Vec<Outcome> = children
+                .iter()
+                .map(|c| outcome(registry, a, c, evidence))
+                .collect();
             let met = outs.iter().filter(|o| o.kind == Kind::Met).count();
             let some = outs.iter().any(|o| o.kind != Kind::Failed);
             let kind = match req {
@@ -643,6 +700,95 @@ fn leaf(registry: &Registry, a: &Arrangement, l: &Leaf) -> Outcome {
     Outcome {
         kind: Kind::Met,
         reasons: Vec::new(),
+    }
+}
+
+/// A leaf the declaration meets (or meets but for escalation), checked against the record
+/// of work done: stale, failed or SLA-missed records fail it; in strict mode a capability
+/// with no record at all leaves it short of evidence.
+fn with_evidence(
+    registry: &Registry,
+    a: &Arrangement,
+    l: &Leaf,
+    declared: Outcome,
+    ev: &Evidence,
+) -> Outcome {
+    use crate::evidence::{Problem, human, stamp};
+    let cap = l.capability.as_str();
+    let Some(resp) = a.responsibilities.get(cap) else {
+        return declared;
+    };
+    let kind = registry
+        .vocabulary
+        .get(cap)
+        .map_or(CapabilityKind::Ongoing, |c| c.kind);
+    let problems = ev.problems(cap, resp, kind);
+    if problems.is_empty() {
+        return declared;
+    }
+    let mut reasons = declared.reasons;
+    let mut failed = false;
+    for p in problems {
+        let (code, message) = match p {
+            Problem::Stale {
+                last_ok: Some(t),
+                limit,
+                overdue,
+            } => (
+                ReasonCode::EvidenceStale,
+                format!(
+                    "`{cap}` last succeeded {} ({} before the evidence date); its cadence allows {}: {} overdue",
+                    stamp(t),
+                    human(ev.as_of.duration_since(t)),
+                    human(limit),
+                    overdue.map(human).unwrap_or_default()
+                ),
+            ),
+            Problem::Stale { last_ok: None, .. } => (
+                ReasonCode::EvidenceStale,
+                format!(
+                    "`{cap}` has records but none succeeded; its cadence asks for work every {}",
+                    resp.cadence.map(|c| c.to_string()).unwrap_or_default()
+                ),
+            ),
+            Problem::Failed { last } => (
+                ReasonCode::EvidenceFailed,
+                format!(
+                    "the latest `{cap}` record failed: {}{} ({})",
+                    stamp(last.when),
+                    last.reference
+                        .as_deref()
+                        .map(|r| format!(", {r}"))
+                        .unwrap_or_default(),
+                    ev.origin(&last)
+                ),
+            ),
+            Problem::SlaMissed {
+                answered,
+                tickets,
+                share,
+                target,
+                response,
+            } => (
+                ReasonCode::SlaMissed,
+                format!(
+                    "`{cap}` answered {share:.1} % of {tickets} tickets within {response} over the last {} days ({answered} in time); the target is {target} %",
+                    ev.window_days
+                ),
+            ),
+            Problem::Missing => (
+                ReasonCode::NeedsEvidence,
+                format!(
+                    "`{cap}` is declared, but no evidence record names it (evidence is required)"
+                ),
+            ),
+        };
+        failed |= code != ReasonCode::NeedsEvidence;
+        reasons.push(Reason::new(code, Some(cap), message));
+    }
+    Outcome {
+        kind: if failed { Kind::Failed } else { Kind::Partial },
+        reasons,
     }
 }
 

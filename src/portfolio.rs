@@ -82,6 +82,149 @@ pub struct Row {
     pub passed: bool,
     /// The per-arrangement report files written with `-o DIR/`, relative to DIR.
     pub reports: Vec<String>,
+    /// What the client's records of work done say (`--evidence`); absent without them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<EvidenceRow>,
+}
+
+/// One client's evidence in the index: enough to sort the MSP's morning list.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceRow {
+    pub failed: usize,
+    pub stale: usize,
+    pub sla_missed: usize,
+    pub needs_evidence: usize,
+    /// The longest time any capability's latest success is past its limit.
+    pub worst_overdue_hours: Option<i64>,
+    /// `capability (status, figure)` for every capability whose evidence breaks a rule.
+    pub problems: Vec<String>,
+}
+
+impl EvidenceRow {
+    pub fn of(s: &crate::report::evidence::EvidenceSummary) -> EvidenceRow {
+        use crate::report::evidence::EvidenceStatus;
+        let problems = s
+            .capabilities
+            .iter()
+            .filter(|c| c.status.is_problem())
+            .map(|c| {
+                let figure = match c.status {
+                    EvidenceStatus::Stale => c.overdue.as_ref().map(|o| format!("{o} overdue")),
+                    EvidenceStatus::SlaMissed => c
+                        .sla
+                        .as_ref()
+                        .map(|x| format!("{} % of {} %", x.attainment, x.target)),
+                    EvidenceStatus::Failed => c.last.as_ref().map(|l| l.when.clone()),
+                    _ => None,
+                };
+                match figure {
+                    Some(f) => format!("{} ({}, {f})", c.capability, c.status),
+                    None => format!("{} ({})", c.capability, c.status),
+                }
+            })
+            .collect();
+        EvidenceRow {
+            failed: s.failed,
+            stale: s.stale,
+            sla_missed: s.sla_missed,
+            needs_evidence: s.needs_evidence,
+            worst_overdue_hours: s.capabilities.iter().filter_map(|c| c.overdue_hours).max(),
+            problems,
+        }
+    }
+}
+
+/// The morning list: clients whose evidence breaks a rule, worst first (failed, then
+/// stale, then the longest overdue, then missed SLAs).
+pub fn morning_list(index: &Index) -> Vec<(&Row, &EvidenceRow)> {
+    let mut list: Vec<(&Row, &EvidenceRow)> = index
+        .rows
+        .iter()
+        .filter_map(|r| r.evidence.as_ref().map(|e| (r, e)))
+        .filter(|(_, e)| !e.problems.is_empty())
+        .collect();
+    list.sort_by(|(ra, a), (rb, b)| {
+        b.failed
+            .cmp(&a.failed)
+            .then(b.stale.cmp(&a.stale))
+            .then(b.worst_overdue_hours.cmp(&a.worst_overdue_hours))
+            .then(b.sla_missed.cmp(&a.sla_missed))
+            .then(b.needs_evidence.cmp(&a.needs_evidence))
+            .then(ra.organization.cmp(&rb.organization))
+            .then(ra.path.cmp(&rb.path))
+    });
+    list
+}
+
+/// The morning list as a block of the text, Markdown or HTML index; empty when no client
+/// was checked against evidence.
+fn morning(index: &Index, kind: &str) -> String {
+    if index.rows.iter().all(|r| r.evidence.is_none()) {
+        return String::new();
+    }
+    let list = morning_list(index);
+    let clean = crate::report::text::clean;
+    let md = crate::report::markdown::escape;
+    let h = crate::report::html::escape;
+    let mut out = String::new();
+    match kind {
+        "text" => {
+            out.push_str(&format!(
+                "\nEvidence: {} client(s) with stale, failed or missing records, worst first\n",
+                list.len()
+            ));
+            for (r, e) in &list {
+                out.push_str(&format!(
+                    "  {:<34} {}\n",
+                    clean(&r.organization).chars().take(34).collect::<String>(),
+                    clean(&e.problems.join("; "))
+                ));
+            }
+        }
+        "markdown" => {
+            out.push_str(&format!(
+                "\n## Evidence: the morning list\n\n{} client(s) with stale, failed or missing records, worst first.\n",
+                list.len()
+            ));
+            if !list.is_empty() {
+                out.push_str("\n| Organization | Failed | Stale | SLA missed | Worst overdue | Problems |\n|---|--:|--:|--:|--:|---|\n");
+                for (r, e) in &list {
+                    out.push_str(&format!(
+                        "| {} | {} | {} | {} | {} | {} |\n",
+                        md(&r.organization),
+                        e.failed,
+                        e.stale,
+                        e.sla_missed,
+                        e.worst_overdue_hours
+                            .map_or("—".into(), |x| format!("{x} h")),
+                        md(&e.problems.join("; "))
+                    ));
+                }
+            }
+        }
+        _ => {
+            out.push_str(&format!(
+                "<h2>Evidence: the morning list</h2>\n<p>{} client(s) with stale, failed or missing records, worst first.</p>\n",
+                list.len()
+            ));
+            if !list.is_empty() {
+                out.push_str("<table>\n<thead><tr><th scope=\"col\">Organization</th><th scope=\"col\">Failed</th><th scope=\"col\">Stale</th><th scope=\"col\">SLA missed</th><th scope=\"col\">Worst overdue</th><th scope=\"col\">Problems</th></tr></thead>\n<tbody>\n");
+                for (r, e) in &list {
+                    out.push_str(&format!(
+                        "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
+                        h(&r.organization),
+                        e.failed,
+                        e.stale,
+                        e.sla_missed,
+                        e.worst_overdue_hours.map_or("—".into(), |x| format!("{x} h")),
+                        h(&e.problems.join("; "))
+                    ));
+                }
+                out.push_str("</tbody>\n</table>\n");
+            }
+        }
+    }
+    out
 }
 
 /// Totals over the portfolio.
@@ -230,6 +373,7 @@ pub fn text(index: &Index, color: bool) -> String {
         "\n{} arrangements: {} pass, {} fail; {} gaps, {} failing findings; {} model misfits",
         s.arrangements, s.passed, s.failed, s.gaps, s.failing, s.misfits
     );
+    out.push_str(&morning(index, "text"));
     out
 }
 
@@ -301,6 +445,7 @@ pub fn markdown(index: &Index) -> String {
         });
         out.push_str(&format!("| {} |\n", row.join(" | ")));
     }
+    out.push_str(&morning(index, "markdown"));
     out
 }
 
@@ -349,8 +494,9 @@ pub fn html(index: &Index) -> String {
          thead {{ display: table-header-group; }} th {{ background: #eef1f5; }} td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}\n\
          td.fail {{ color: #fff; background: #b42318; font-weight: 600; }} td.pass {{ color: #067647; font-weight: 600; }}\n\
          @media print {{ body {{ margin: 0; max-width: none; font-size: 10pt; }} a {{ color: inherit; }} tr {{ break-inside: avoid; }} }}\n</style>\n</head>\n<body>\n\
-         <h1>gapcheck portfolio</h1>\n<p>{}</p>\n<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>\n</body>\n</html>\n",
+         <h1>gapcheck portfolio</h1>\n<p>{}</p>\n<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>\n{}</body>\n</html>\n",
         e(&headline(index)),
+        morning(index, "html"),
     )
 }
 

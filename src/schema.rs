@@ -6,7 +6,9 @@
 
 use serde_json::{Value, json};
 
-use crate::arrangement::{Budget, Encryption, Escalation, Mfa, Model, ProviderKind, Scalability};
+use crate::arrangement::{
+    Budget, Encryption, Escalation, EvidencePolicy, Mfa, Model, ProviderKind, Scalability,
+};
 use crate::capability::{Cadence, Coverage, Vocabulary};
 use crate::catalog::{OwnerRule, Registry, Severity};
 use crate::decode::Keyword;
@@ -126,7 +128,9 @@ pub fn arrangement(registry: &Registry) -> Value {
                         "coverage": enum_of::<Coverage>(),
                         "response": duration(),
                         "escalation": enum_of::<Escalation>(),
-                        "notes": { "type": "string" }
+                        "notes": { "type": "string" },
+                        "sla_target": { "type": "number", "exclusiveMinimum": 0, "maximum": 100, "description": "percent of tickets answered within `response` (evidence checks; default 95)" },
+                        "grace": duration()
                     }
                 }
             },
@@ -175,6 +179,10 @@ pub fn arrangement(registry: &Registry) -> Value {
                     "version": { "type": "string", "minLength": 1 },
                     "reviewer": { "type": "string", "minLength": 1 }
                 }
+            },
+            "evidence": {
+                "allOf": [enum_of::<EvidencePolicy>()],
+                "description": "`required`: with --evidence, a declared ongoing responsibility with no record is needs-evidence"
             }
         }
     })

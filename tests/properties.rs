@@ -383,6 +383,7 @@ fn json_report(a: &Arrangement, e: &Evaluation) -> String {
         generated_at: "2026-06-01T00:00:00Z".into(),
         today: "2026-06-01".into(),
         baseline: None,
+        evidence: None,
     };
     report::render(Format::Json, &run, &RenderOptions::default()).expect("JSON renders")
 }

@@ -58,6 +58,8 @@ pub struct Context {
     pub remarks: Vec<RemarkCtx>,
     /// Regressions and improvements since `--baseline`, when one was given.
     pub baseline: Option<crate::baseline::Comparison>,
+    /// The evidence view (`--evidence`), when records were given.
+    pub evidence: Option<super::evidence::EvidenceCtx>,
     /// The arrangement's `report:` section: preparer, client, scope, period, sign-off.
     pub report: Option<ReportCtx>,
     /// Page one: the verdict in plain words.
@@ -675,6 +677,7 @@ impl Context {
                 .collect(),
             baseline: report.baseline.clone(),
             definitions: Definitions::from_engine(),
+            evidence: super::evidence::EvidenceCtx::build(run),
         }
     }
 }

@@ -32,6 +32,10 @@ pub struct Report {
     /// Regressions and improvements since `--baseline`; absent without one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<crate::baseline::Comparison>,
+    /// What the record of work done says, per capability and per finding reason; absent
+    /// without `--evidence`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<super::evidence::EvidenceSummary>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -258,6 +262,7 @@ impl Report {
             findings,
             remarks: e.remarks.clone(),
             baseline: run.baseline.cloned(),
+            evidence: super::evidence::EvidenceSummary::build(run),
         }
     }
 

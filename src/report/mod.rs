@@ -4,6 +4,7 @@
 
 pub mod context;
 pub mod csv;
+pub mod evidence;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -86,6 +87,8 @@ pub struct Run<'a> {
     pub today: String,
     /// The comparison with `--baseline`, when one was given.
     pub baseline: Option<&'a crate::baseline::Comparison>,
+    /// The record of work done (`--evidence`), when one was given.
+    pub evidence: Option<&'a crate::evidence::Evidence>,
 }
 
 /// What one arrangement's check derives before rendering: findings, model fit and SPRS
@@ -99,7 +102,17 @@ pub struct Assessment<'r> {
 
 impl<'r> Assessment<'r> {
     pub fn new(registry: &'r Registry, a: &Arrangement, opts: &crate::evaluate::Options) -> Self {
-        let evaluation = crate::evaluate::evaluate(registry, a, opts);
+        Self::with_evidence(registry, a, opts, None)
+    }
+
+    /// [`Assessment::new`], judged also against the record of work done.
+    pub fn with_evidence(
+        registry: &'r Registry,
+        a: &Arrangement,
+        opts: &crate::evaluate::Options,
+        evidence: Option<&crate::evidence::Evidence>,
+    ) -> Self {
+        let evaluation = crate::evaluate::evaluate_with_evidence(registry, a, opts, evidence);
         // Model fit and SPRS judge the whole arrangement: `--select`/`--exclude` choose what
         // is shown, not what the score counts or which model fits.
         let (fit, sprs) = if opts.select.is_some() || opts.exclude.is_some() {
@@ -108,7 +121,7 @@ impl<'r> Assessment<'r> {
                 exclude: None,
                 ..opts.clone()
             };
-            let all = crate::evaluate::evaluate(registry, a, &whole);
+            let all = crate::evaluate::evaluate_with_evidence(registry, a, &whole, evidence);
             (crate::fit::fit(a, &all), crate::sprs::project(&all, a))
         } else {
             (
@@ -142,6 +155,7 @@ impl<'r> Assessment<'r> {
             generated_at,
             today: opts.today.to_string(),
             baseline,
+            evidence: None,
         }
     }
 }

@@ -38,6 +38,7 @@ const BUILTIN: &[Builtin] = builtin![
     "partials/break_fix.md.hbs",
     "partials/exceptions.md.hbs",
     "partials/methodology.md.hbs",
+    "partials/evidence.md.hbs",
     "report.html.hbs",
     "partials/style.html.hbs",
     "partials/metadata.html.hbs",
@@ -51,6 +52,7 @@ const BUILTIN: &[Builtin] = builtin![
     "partials/break_fix.html.hbs",
     "partials/exceptions.html.hbs",
     "partials/methodology.html.hbs",
+    "partials/evidence.html.hbs",
 ];
 
 /// Which report a registry renders.

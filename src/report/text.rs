@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use super::json::{Counts, FindingInfo, Report};
 use crate::catalog::Severity;
+use crate::decode::Keyword;
 use crate::evaluate::Status;
 
 /// How many failing findings the summary names before saying "and N more".
@@ -58,6 +59,69 @@ fn counts_line(c: &Counts) -> String {
         }
     }
     format!("{} controls: {}", c.controls, parts.join(", "))
+}
+
+/// The evidence lines: one per capability whose records break a rule, then a tally.
+fn evidence_block(out: &mut String, p: &Paint, ev: &super::evidence::EvidenceSummary) {
+    let _ = writeln!(
+        out,
+        "\n{} {} records from {} file(s), judged as of {}; window {} days{}",
+        p.bold("Evidence:"),
+        ev.records,
+        ev.files.len(),
+        ev.as_of,
+        ev.window_days,
+        if ev.strict { "; evidence required" } else { "" }
+    );
+    for c in ev.capabilities.iter().filter(|c| c.status.is_problem()) {
+        let detail = match c.status {
+            super::evidence::EvidenceStatus::Stale => match (&c.last_ok, &c.overdue) {
+                (Some(t), Some(o)) => format!(
+                    "last success {t}, {} old; {} limit; {o} overdue",
+                    c.age.as_deref().unwrap_or("?"),
+                    c.limit.as_deref().unwrap_or("?")
+                ),
+                _ => "no successful record".to_owned(),
+            },
+            super::evidence::EvidenceStatus::Failed => match &c.last {
+                Some(l) => format!(
+                    "latest record failed {}{} ({}:{})",
+                    l.when,
+                    l.reference
+                        .as_deref()
+                        .map(|x| format!(", {}", clean(x)))
+                        .unwrap_or_default(),
+                    clean(&l.file),
+                    l.line
+                ),
+                None => String::new(),
+            },
+            super::evidence::EvidenceStatus::SlaMissed => match &c.sla {
+                Some(s) => format!(
+                    "{} % of {} tickets answered within {}; target {} %",
+                    s.attainment, s.tickets, s.response, s.target
+                ),
+                None => String::new(),
+            },
+            _ => "declared, but no record names it".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<16} {:<24} {detail}",
+            p.red(c.status.as_str()),
+            c.capability
+        );
+    }
+    let fine = ev
+        .capabilities
+        .iter()
+        .filter(|c| c.status == super::evidence::EvidenceStatus::Ok)
+        .count();
+    let _ = writeln!(
+        out,
+        "  {fine} capabilities on schedule; {} stale, {} failed, {} SLA missed, {} without records",
+        ev.stale, ev.failed, ev.sla_missed, ev.needs_evidence
+    );
 }
 
 pub fn render(r: &Report, color: bool) -> String {
@@ -185,6 +249,10 @@ pub fn render(r: &Report, color: bool) -> String {
                 c.after
             );
         }
+    }
+
+    if let Some(ev) = &r.evidence {
+        evidence_block(&mut out, &p, ev);
     }
 
     if !r.remarks.is_empty() {
