@@ -199,6 +199,8 @@ pub struct Arrangement {
     pub exceptions: Vec<Exception>,
     /// The optional `report:` section.
     pub report: Option<ReportInfo>,
+    /// The optional `system:` section, for OSCAL exports.
+    pub system: Option<crate::system::SystemInfo>,
 }
 
 impl Arrangement {
@@ -385,6 +387,7 @@ const TOP_KEYS: &[&str] = &[
     "attestations",
     "exceptions",
     "report",
+    "system",
 ];
 
 /// The keys of the `report:` section, in the order reports show them.
@@ -446,6 +449,7 @@ fn read(
         .map(|n| read_exceptions(sink, n, registry))
         .unwrap_or_default();
     let report = top.get("report").and_then(|n| read_report(sink, n));
+    let system = top.get("system").and_then(|n| crate::system::read(sink, n));
 
     if let (Some(model), Some(node)) = (model, model_node) {
         check_model_contradiction(sink, model, node.pos, &providers);
@@ -464,6 +468,7 @@ fn read(
         attestations,
         exceptions,
         report,
+        system,
     })
 }
 

@@ -19,6 +19,7 @@ pub mod portfolio;
 pub mod report;
 pub mod schema;
 pub mod sprs;
+pub mod system;
 pub mod term;
 pub mod yaml;
 

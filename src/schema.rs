@@ -159,6 +159,35 @@ pub fn arrangement(registry: &Registry) -> Value {
                     "version": { "type": "string", "minLength": 1 },
                     "reviewer": { "type": "string", "minLength": 1 }
                 }
+            },
+            "system": system()
+        }
+    })
+}
+
+/// The optional `system:` section (read by [`crate::system`]), for OSCAL exports.
+fn system() -> Value {
+    let text = json!({ "type": "string", "minLength": 1 });
+    json!({
+        "type": "object",
+        "description": "What an OSCAL system security plan says about the system (gapcheck export ssp)",
+        "additionalProperties": false,
+        "required": ["name"],
+        "properties": {
+            "name": text,
+            "short_name": text,
+            "description": text,
+            "status": { "enum": crate::system::SystemState::names() },
+            "sensitivity": { "enum": crate::system::Sensitivity::names() },
+            "authorization_boundary": text,
+            "information_types": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["title"],
+                    "properties": { "title": text, "description": text }
+                }
             }
         }
     })
