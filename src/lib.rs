@@ -11,6 +11,7 @@ pub mod cli;
 pub mod decode;
 pub mod diag;
 pub mod evaluate;
+pub mod export;
 pub mod fit;
 pub mod oscal;
 pub mod output;
