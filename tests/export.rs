@@ -465,6 +465,27 @@ fn provider_view_lists_what_it_provides_and_what_the_customer_does() {
     );
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("northwind"), "{}", r.stderr);
+    // A provider with no part in any control has no plan to write.
+    let dir = tempfile::tempdir().unwrap();
+    let with_vendor = dir.path().join("a.yaml");
+    let text = std::fs::read_to_string(DENTAL).unwrap().replace(
+        "providers:\n",
+        "providers:\n  repairs:\n    kind: break-fix\n    name: Corner repair shop\n",
+    );
+    std::fs::write(&with_vendor, text).unwrap();
+    let (_g, out3, r) = export(
+        &[
+            "export",
+            "ssp",
+            with_vendor.to_str().unwrap(),
+            "--as-provider",
+            "repairs",
+        ],
+        "x.json",
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("owns no capability"), "{}", r.stderr);
+    assert!(!out3.exists());
 }
 
 #[test]

@@ -79,6 +79,11 @@ pub fn build(run: &Run) -> Result<Document, String> {
             include_controls: vec![Select { with_ids }],
         });
     }
+    if imports.is_empty() {
+        return Err(
+            "no control in scope to import: OSCAL requires at least one import in a profile".into(),
+        );
+    }
     let frameworks: Vec<String> = run
         .evaluation
         .scopes

@@ -207,6 +207,10 @@ pub enum SspError {
     #[error("--as-provider `{id}` is not a provider of this arrangement; {help}")]
     UnknownProvider { id: String, help: String },
     #[error(
+        "no control in scope to document: OSCAL requires at least one implemented requirement{0}"
+    )]
+    Empty(String),
+    #[error(
         "--as-provider `{0}` is the organization's own staff (kind internal); an SSP from the provider's side is for an MSP or break-fix vendor"
     )]
     InternalProvider(String),
@@ -518,6 +522,16 @@ pub fn build(run: &Run, as_provider: Option<&str>) -> Result<Document, SspError>
             by_components,
             remarks: None,
         });
+    }
+
+    if reqs.is_empty() {
+        return Err(SspError::Empty(match provider {
+            Some(p) => format!(
+                " (provider `{}` owns no capability a control in scope requires)",
+                p.id
+            ),
+            None => String::new(),
+        }));
     }
 
     // Back matter: the arrangement (with its digest), the catalogs, and the profile the
