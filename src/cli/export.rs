@@ -128,11 +128,11 @@ pub fn run(cmd: ExportCommand) -> Result<u8, Error> {
                 Target::Oscal(enc) => match export::poam::build(&run, &items) {
                     Some(doc) => export::encode(&doc, enc),
                     None => {
-                        eprintln!(
+                        crate::term::eprintln(&format!(
                             "gapcheck: every control in scope is met, so there is nothing to plan; \
                              OSCAL requires at least one POA&M item, so {} was not written",
                             common.output.display()
-                        );
+                        ));
                         return Ok(0);
                     }
                 },
@@ -155,6 +155,9 @@ pub fn catalog_oscal(id: &str, catalogs: &CatalogArgs) -> Result<u8, Error> {
     })?;
     let stamp = now()?.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
     let doc = export::oscal_catalog::build(cat, &stamp).map_err(Error::Usage)?;
-    print!("{}", export::encode(&doc, Encoding::Json));
+    crate::term::print(
+        &export::encode(&doc, Encoding::Json),
+        crate::term::Content::Data,
+    )?;
     Ok(0)
 }
