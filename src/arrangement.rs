@@ -248,6 +248,8 @@ pub struct Arrangement {
     pub cmmc: CmmcFacts,
     /// `evidence: required` (strict evidence mode); optional when absent.
     pub evidence_policy: EvidencePolicy,
+    /// The optional `system:` section, for OSCAL exports.
+    pub system: Option<crate::system::SystemInfo>,
 }
 
 impl Arrangement {
@@ -455,6 +457,7 @@ const TOP_KEYS: &[&str] = &[
     "report",
     "cmmc",
     "evidence",
+    "system",
 ];
 
 /// The keys of the `report:` section, in the order reports show them.
@@ -516,6 +519,7 @@ fn read(
         .map(|n| read_exceptions(sink, n, registry))
         .unwrap_or_default();
     let report = top.get("report").and_then(|n| read_report(sink, n));
+    let system = top.get("system").and_then(|n| crate::system::read(sink, n));
 
     let cmmc = top
         .get("cmmc")
@@ -548,6 +552,7 @@ fn read(
         report,
         cmmc,
         evidence_policy,
+        system,
     })
 }
 

@@ -16,6 +16,8 @@ use crate::output;
 use crate::report::{self, Format};
 use crate::term::{self, Content};
 
+mod export;
+
 /// Exit codes, shown by `--help` and in the man pages (DESIGN §6).
 const EXIT_CODES: &str = "Exit codes:
   0  no finding fails the policy (--fail-on, --min-severity; with --baseline: no failing regression)
@@ -90,6 +92,9 @@ pub enum Command {
     /// List, show, validate or export catalogs
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Export OSCAL documents (SSP, POA&M) and spreadsheets (POA&M, findings)
+    #[command(subcommand)]
+    Export(export::ExportCommand),
     /// Print the JSON Schema (draft 2020-12) of a file format, for editors and tools
     Schema {
         #[arg(value_enum)]
@@ -136,8 +141,15 @@ pub enum CatalogCommand {
         #[arg(long)]
         no_builtin: bool,
     },
-    /// Print a built-in catalog's YAML, as a starting point for your own
-    Export { id: String },
+    /// Print a built-in catalog's YAML, or any loaded catalog as OSCAL JSON (--format oscal)
+    Export {
+        id: String,
+        /// yaml (the built-in file as it is) or oscal (an OSCAL 1.1 catalog)
+        #[arg(long, default_value = "yaml", value_parser = ["yaml", "oscal"])]
+        format: String,
+        #[command(flatten)]
+        catalogs: CatalogArgs,
+    },
     /// Convert an OSCAL catalog (JSON or YAML) into a gapcheck catalog
     Import {
         /// The OSCAL catalog file
@@ -311,6 +323,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             format,
         } => recommend(&arrangement, &catalogs, format),
         Command::Catalog(c) => catalog_command(c),
+        Command::Export(c) => export::run(c),
         Command::Schema { kind } => {
             let registry = Registry::load(true, &[])?;
             let schema = match kind {
@@ -1144,7 +1157,12 @@ fn catalog_command(c: CatalogCommand) -> Result<u8, Error> {
             id,
             no_builtin,
         } => import_catalog(&file, output.as_deref(), map.as_deref(), id, !no_builtin),
-        CatalogCommand::Export { id } => {
+        CatalogCommand::Export {
+            id,
+            format,
+            catalogs,
+        } if format == "oscal" => export::catalog_oscal(&id, &catalogs),
+        CatalogCommand::Export { id, .. } => {
             let (_, text) = catalog::BUILTIN_CATALOGS
                 .iter()
                 .find(|(path, _)| {

@@ -12,6 +12,7 @@ pub mod decode;
 pub mod diag;
 pub mod evaluate;
 pub mod evidence;
+pub mod export;
 pub mod fit;
 pub mod oscal;
 pub mod output;
@@ -20,6 +21,7 @@ pub mod portfolio;
 pub mod report;
 pub mod schema;
 pub mod sprs;
+pub mod system;
 pub mod term;
 pub mod yaml;
 

@@ -183,6 +183,35 @@ pub fn arrangement(registry: &Registry) -> Value {
             "evidence": {
                 "allOf": [enum_of::<EvidencePolicy>()],
                 "description": "`required`: with --evidence, a declared ongoing responsibility with no record is needs-evidence"
+            },
+            "system": system()
+        }
+    })
+}
+
+/// The optional `system:` section (read by [`crate::system`]), for OSCAL exports.
+fn system() -> Value {
+    let text = json!({ "type": "string", "minLength": 1 });
+    json!({
+        "type": "object",
+        "description": "What an OSCAL system security plan says about the system (gapcheck export ssp)",
+        "additionalProperties": false,
+        "required": ["name"],
+        "properties": {
+            "name": text,
+            "short_name": text,
+            "description": text,
+            "status": { "enum": crate::system::SystemState::names() },
+            "sensitivity": { "enum": crate::system::Sensitivity::names() },
+            "authorization_boundary": text,
+            "information_types": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["title"],
+                    "properties": { "title": text, "description": text }
+                }
             }
         }
     })

@@ -36,7 +36,7 @@ pub fn field(s: &str) -> String {
     }
 }
 
-fn line(out: &mut String, cells: &[&str]) {
+pub fn line(out: &mut String, cells: &[&str]) {
     let fields: Vec<String> = cells.iter().map(|c| field(c)).collect();
     out.push_str(&fields.join(","));
     out.push_str("\r\n");
