@@ -208,6 +208,10 @@ pub struct CheckArgs {
     /// Say which files a directory scan skips
     #[arg(short = 'v', long)]
     pub verbose: bool,
+    /// The directory SARIF artifact URIs are relative to (default: the nearest directory
+    /// above the arrangement holding `.git`, as GitHub code scanning expects)
+    #[arg(long, value_name = "DIR")]
+    pub sarif_root: Option<PathBuf>,
     /// Override Markdown/HTML templates and partials by file name (e.g. summary.md.hbs)
     #[arg(long, value_name = "DIR")]
     pub template_dir: Option<PathBuf>,
@@ -724,6 +728,7 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
         color: false,
         template_dir: args.template_dir.as_deref(),
         paper: args.paper,
+        sarif_root: args.sarif_root.as_deref(),
     };
     // Render everything, stdout included, before writing anything: a failure leaves no
     // report behind.
@@ -930,6 +935,7 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
         color: false,
         template_dir: args.template_dir.as_deref(),
         paper: args.paper,
+        sarif_root: args.sarif_root.as_deref(),
     };
     let per_file: &[Format] = if dirs.is_empty() {
         &[]

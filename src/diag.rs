@@ -173,16 +173,41 @@ pub fn did_you_mean<'c>(
         .into_iter()
         // Words whose lengths differ by more than the limit are farther apart than it.
         .filter(|c| c.chars().count().abs_diff(len) <= limit)
-        .map(|c| (edit_distance(word, c), c))
+        .map(|c| (strsim::osa_distance(word, c), c))
         .filter(|(d, _)| *d <= limit)
         .min()
         .map(|(_, c)| c)
 }
 
-/// A help text listing the accepted values, with a suggestion when one is close.
+/// The candidates that contain `word` whole, such as `system-monitoring` and
+/// `continuous-monitoring` for `monitoring`: a user who knows the idea but not our id is
+/// no typo away from it. Short words would match too much, so they match nothing.
+fn containing<'c>(word: &str, candidates: &[&'c str]) -> Vec<&'c str> {
+    if word.chars().count() < 4 {
+        return Vec::new();
+    }
+    let word = word.to_lowercase();
+    candidates
+        .iter()
+        .copied()
+        .filter(|c| c.to_lowercase().contains(&word))
+        .collect()
+}
+
+/// A help text listing the accepted values, with a suggestion when one is close by edit
+/// distance or contains the word.
 pub fn choose_help(word: &str, candidates: &[&str]) -> String {
+    let within = containing(word, candidates);
     match did_you_mean(word, candidates.iter().copied()) {
         Some(s) => format!("did you mean `{s}`?"),
+        None if !within.is_empty() && within.len() <= 5 => format!(
+            "did you mean {}?",
+            within
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ),
         None if candidates.len() <= 12 => format!("expected one of: {}", candidates.join(", ")),
         None => format!(
             "expected one of {} known values, e.g. {}",
@@ -190,31 +215,6 @@ pub fn choose_help(word: &str, candidates: &[&str]) -> String {
             candidates[..5].join(", ")
         ),
     }
-}
-
-/// Edit distance counting an adjacent transposition as one edit (optimal string
-/// alignment), so `modle` is one step from `model`. Inputs are short identifiers.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    d[0] = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = v;
-        }
-    }
-    d[a.len()][b.len()]
 }
 
 #[cfg(test)]
@@ -228,8 +228,27 @@ mod tests {
             Some("organization")
         );
         assert_eq!(did_you_mean("zzz", ["organization", "model"]), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("modle", "model"), 1);
+        // An adjacent transposition is one edit (strsim's optimal string alignment).
+        assert_eq!(
+            did_you_mean("modle", ["organization", "model"]),
+            Some("model")
+        );
+    }
+
+    #[test]
+    fn suggests_every_id_containing_the_word() {
+        let caps = [
+            "system-monitoring",
+            "continuous-monitoring",
+            "log-review",
+            "backup",
+        ];
+        assert_eq!(
+            choose_help("monitoring", &caps),
+            "did you mean `system-monitoring` or `continuous-monitoring`?"
+        );
+        assert_eq!(choose_help("backpu", &caps), "did you mean `backup`?");
+        assert!(choose_help("log", &caps).starts_with("expected one of"));
     }
 
     #[test]

@@ -273,3 +273,32 @@ fn outputs_create_folders_and_a_folder_gets_the_default_set() {
             .unwrap();
     assert_eq!(json["schema"], "gapcheck/report/v1");
 }
+
+#[test]
+fn an_unknown_capability_suggests_the_ids_that_contain_it() {
+    let init = run(&[
+        "init",
+        "--model",
+        "managed",
+        "--framework",
+        "hipaa-security",
+    ]);
+    assert_eq!(init.code, 0);
+    let text = init.stdout.replace("  system-monitoring:", "  monitoring:");
+    assert_ne!(text, init.stdout);
+    let out = gapcheck()
+        .args(["check", "-"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("unknown capability `monitoring`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`system-monitoring`") && stderr.contains("`continuous-monitoring`"),
+        "{stderr}"
+    );
+}

@@ -196,6 +196,8 @@ pub struct RenderOptions<'a> {
     pub template_dir: Option<&'a Path>,
     /// `--paper`: the printed page size of the HTML report.
     pub paper: Paper,
+    /// `--sarif-root`: the directory SARIF URIs are relative to (default: the git top level).
+    pub sarif_root: Option<&'a Path>,
 }
 
 /// Why a report could not be rendered. The run stops with exit code 2 and writes nothing.
@@ -228,7 +230,7 @@ pub fn render(format: Format, run: &Run, opts: &RenderOptions) -> Result<String,
             &context::Context::build(run).with_paper(opts.paper),
             opts.template_dir,
         )?,
-        Format::Sarif => sarif::render(run),
+        Format::Sarif => sarif::render(run, opts.sarif_root),
         Format::Junit => junit::render(run)?,
         Format::Csv => csv::render(run),
     })

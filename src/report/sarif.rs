@@ -1,12 +1,18 @@
 //! SARIF 2.1.0, for code-scanning dashboards: one rule per evaluated control, one result per
 //! failing or partial finding, located at the arrangement line that caused it.
+//!
+//! Written as GitHub code scanning reads it: artifact URIs relative to the repository root
+//! with `uriBaseId` (so a run from a subdirectory still places its alerts), a `security` tag
+//! and `security-severity` on every rule, and `fullDescription` within GitHub's 1,024
+//! characters (the whole statement is in `help.markdown`).
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use serde_sarif::sarif::{
     ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
-    Region, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Tool,
-    ToolComponent,
+    Region, ReportingDescriptor, Result as SarifResult, ResultBaselineState, ResultColumnKind,
+    ResultLevel, Run, Sarif, Tool, ToolComponent, Version,
 };
 
 use super::Run as ReportRun;
@@ -17,8 +23,55 @@ use crate::evaluate::{Finding, Status};
 /// what it covers does not silently re-identify every alert.
 const FINGERPRINT_KEY: &str = "gapcheck/control/v1";
 
+/// The `uriBaseId` of the repository root, the name GitHub's upload action and most SARIF
+/// producers use.
+pub const SRCROOT: &str = "%SRCROOT%";
+
+/// GitHub code scanning truncates longer `fullDescription` texts (its documented limit).
+pub const FULL_DESCRIPTION_MAX: usize = 1024;
+
 fn text(s: impl Into<String>) -> MultiformatMessageString {
     MultiformatMessageString::builder().text(s.into()).build()
+}
+
+/// `s` cut to at most `max` characters at a word boundary, with an ellipsis when cut.
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let cut: String = s.chars().take(max - 1).collect();
+    let at = cut.rfind(' ').filter(|i| *i > max / 2).unwrap_or(cut.len());
+    format!("{}…", cut[..at].trim_end())
+}
+
+/// Where the arrangement is, as SARIF names it: `(uri, Some(SRCROOT))` relative to the
+/// repository root when the file is inside one, else the old relative or `file://` form.
+///
+/// The root is `root` when given (`--sarif-root`), else the nearest directory above the file
+/// that holds `.git` (a directory in a clone, a file in a worktree), found by walking up
+/// rather than by running git, which CI images may lack.
+pub fn artifact_uri(path: &str, root: Option<&Path>) -> (String, Option<&'static str>) {
+    let relative = (|| {
+        let abs = std::fs::canonicalize(path).ok()?;
+        let root: PathBuf = match root {
+            Some(r) => std::fs::canonicalize(r).ok()?,
+            None => abs
+                .parent()?
+                .ancestors()
+                .find(|d| d.join(".git").exists())?
+                .to_path_buf(),
+        };
+        let rel = abs.strip_prefix(&root).ok()?;
+        let parts: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        Some(parts.join("/"))
+    })();
+    match relative {
+        Some(rel) => (uri(&rel), Some(SRCROOT)),
+        None => (uri(path), None),
+    }
 }
 
 fn level(f: &Finding) -> ResultLevel {
@@ -81,16 +134,31 @@ fn rule(f: &Finding) -> ReportingDescriptor {
         "break_fix_incompatible".to_owned(),
         serde_json::Value::from(c.break_fix_incompatible),
     );
+    // GitHub files alerts tagged `security` under security, and only those get a
+    // security-severity rating; every control here is a security requirement.
     let bag = PropertyBag::builder()
-        .tags(vec![f.catalog.id.clone(), "compliance".to_owned()])
+        .tags(vec![
+            "security".to_owned(),
+            "compliance".to_owned(),
+            f.catalog.id.clone(),
+        ])
         .additional_properties(props)
         .build();
+    let mut markdown = format!("**{}** — {}\n\n{}", c.citation, c.title, c.statement);
+    if let Some(g) = &c.guidance {
+        markdown.push_str(&format!("\n\n**What to put in place:** {g}"));
+    }
     let builder = ReportingDescriptor::builder()
         .id(f.reference().to_string())
         .name(c.title.clone())
         .short_description(text(c.title.clone()))
-        .full_description(text(c.statement.clone()))
-        .help(text(help))
+        .full_description(text(shorten(&c.statement, FULL_DESCRIPTION_MAX)))
+        .help(
+            MultiformatMessageString::builder()
+                .text(help)
+                .markdown(markdown)
+                .build(),
+        )
         .properties(bag);
     match &f.catalog.url {
         Some(u) => builder.help_uri(u.clone()).build(),
@@ -98,7 +166,12 @@ fn rule(f: &Finding) -> ReportingDescriptor {
     }
 }
 
-fn result(run: &ReportRun, f: &Finding, rule_index: usize) -> SarifResult {
+fn result(
+    run: &ReportRun,
+    f: &Finding,
+    rule_index: usize,
+    artifact: &(String, Option<&'static str>),
+) -> SarifResult {
     let reasons: Vec<&str> = f.reasons.iter().map(|r| r.message.as_str()).collect();
     let message = if reasons.is_empty() {
         format!("{} {}: {}", f.reference(), f.status, f.control.title)
@@ -118,21 +191,19 @@ fn result(run: &ReportRun, f: &Finding, rule_index: usize) -> SarifResult {
             region.start_column = Some(i64::from(f.location.column));
         }
     }
+    let mut artifact_location = ArtifactLocation::builder().uri(artifact.0.clone()).build();
+    artifact_location.uri_base_id = artifact.1.map(str::to_owned);
     let location = Location::builder()
         .physical_location(
             PhysicalLocation::builder()
-                .artifact_location(
-                    ArtifactLocation::builder()
-                        .uri(uri(&run.arrangement.path))
-                        .build(),
-                )
+                .artifact_location(artifact_location)
                 .region(region)
                 .build(),
         )
         .build();
     // The fingerprint names the control and the arrangement, not the line: editing the file
     // elsewhere must not turn an old alert into a new one.
-    let identity = format!("{}\n{}", uri(&run.arrangement.path), f.reference());
+    let identity = format!("{}\n{}", artifact.0, f.reference());
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert(
         FINGERPRINT_KEY.to_owned(),
@@ -158,16 +229,23 @@ fn result(run: &ReportRun, f: &Finding, rule_index: usize) -> SarifResult {
     // With --baseline, SARIF's own baselineState says what is new (code scanning shows it).
     if let Some(b) = run.baseline {
         let state = match b.change_of(&f.catalog.id, &f.control.id) {
-            Some((c, true)) if c.before.is_none() => "new",
-            Some(_) => "updated",
-            None => "unchanged",
+            Some((c, true)) if c.before.is_none() => ResultBaselineState::New,
+            Some(_) => ResultBaselineState::Updated,
+            None => ResultBaselineState::Unchanged,
         };
-        result.baseline_state = Some(serde_json::Value::from(state));
+        result.baseline_state = Some(typed(state));
     }
     result
 }
 
-pub fn render(run: &ReportRun) -> String {
+/// serde-sarif keeps enumerated fields as JSON values; fill them from its own enums.
+fn typed(v: impl serde::Serialize) -> serde_json::Value {
+    serde_json::to_value(v).expect("a SARIF enum serializes")
+}
+
+/// Renders the run; `root` is `--sarif-root` (default: the git top level above the file).
+pub fn render(run: &ReportRun, root: Option<&Path>) -> String {
+    let artifact = artifact_uri(&run.arrangement.path, root);
     let evaluated: Vec<&Finding> = run
         .evaluation
         .findings
@@ -179,22 +257,25 @@ pub fn render(run: &ReportRun) -> String {
         .iter()
         .enumerate()
         .filter(|(_, f)| f.failing || f.status == Status::Partial)
-        .map(|(i, f)| result(run, f, i))
+        .map(|(i, f)| result(run, f, i, &artifact))
         .collect();
-    let driver = ToolComponent::builder()
+    let mut driver = ToolComponent::builder()
         .name("gapcheck")
         .version(env!("CARGO_PKG_VERSION"))
         .semantic_version(env!("CARGO_PKG_VERSION"))
         .rules(rules)
         .build();
+    driver.information_uri = Some(INFORMATION_URI)
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned);
     let sarif_run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .results(results)
-        .column_kind(serde_json::Value::from("unicodeCodePoints"))
+        .column_kind(typed(ResultColumnKind::UnicodeCodePoints))
         .build();
     let sarif = Sarif::builder()
-        .schema(serde_sarif::sarif::SCHEMA_URL)
-        .version(serde_json::Value::from("2.1.0"))
+        .schema(SCHEMA_URI)
+        .version(typed(Version::V2_1_0))
         .runs(vec![sarif_run])
         .build();
     let mut s = serde_json::to_string_pretty(&sarif).expect("SARIF serializes");
@@ -202,9 +283,28 @@ pub fn render(run: &ReportRun) -> String {
     s
 }
 
+/// The schema the output is validated against in the tests (tests/data/sarif/), by the URI
+/// OASIS publishes it under.
+const SCHEMA_URI: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+
+/// Where a code-scanning user reads about the tool: the `homepage` of Cargo.toml. The
+/// project has no public home yet, so until one is set there `informationUri` is left out
+/// rather than pointing at a page that does not exist.
+const INFORMATION_URI: &str = env!("CARGO_PKG_HOMEPAGE");
+
 #[cfg(test)]
 mod tests {
-    use super::uri;
+    use super::{shorten, uri};
+
+    #[test]
+    fn long_texts_are_shortened_at_a_word() {
+        let long = "word ".repeat(400);
+        let s = shorten(&long, 1024);
+        assert!(s.chars().count() <= 1024, "{}", s.len());
+        assert!(s.ends_with("word…"), "{s}");
+        assert_eq!(shorten("short", 1024), "short");
+    }
 
     #[test]
     fn artifact_uris() {
