@@ -283,7 +283,7 @@ pub fn render(run: &ReportRun, root: Option<&Path>) -> String {
     s
 }
 
-/// The schema the output is validated against in the tests (tests/data/sarif/), by the URI
+/// The schema the output is validated against in the tests (GAPCHECK_SARIF_SCHEMA), by the URI
 /// OASIS publishes it under.
 const SCHEMA_URI: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
