@@ -246,7 +246,9 @@ pub fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             report_error(&e);
-            ExitCode::from(2)
+            // 128 + SIGINT, as a shell reports a run stopped by Ctrl-C.
+            let interrupted = matches!(e, Error::Output(output::OutputError::Interrupted));
+            ExitCode::from(if interrupted { 130 } else { 2 })
         }
     }
 }
@@ -605,6 +607,7 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     let a = load_arrangement(path, &registry)?;
     let mut inputs = vec![path.clone()];
     inputs.extend(args.catalogs.catalogs.iter().cloned());
+    inputs.extend(catalog_files(&registry));
     inputs.extend(args.baseline.iter().cloned());
     for (o, _) in &out_formats {
         output::refuse_inputs(o, &inputs)?;
@@ -668,6 +671,17 @@ fn single_outputs(arrangement: &std::path::Path, outputs: &[PathBuf]) -> Vec<Pat
         }
     }
     out
+}
+
+/// Every catalog file read from disk, by the path it was read from (a `-c` directory's
+/// files one by one), so output checks compare files, not directories.
+fn catalog_files(registry: &Registry) -> impl Iterator<Item = PathBuf> + '_ {
+    registry.catalogs.values().flat_map(|c| {
+        c.files
+            .iter()
+            .filter(|f| !f.builtin)
+            .map(|f| PathBuf::from(&f.path))
+    })
 }
 
 /// Where `-o` sends a portfolio: a directory (one report per arrangement plus an index) or
@@ -754,8 +768,12 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
     if diags.iter().any(|d| d.level == Level::Error) {
         return Err(Error::Invalid(diags));
     }
+    // Every input by the path it was read from: the arrangements, each catalog file (a `-c`
+    // directory's files one by one) and the baseline.
     let mut inputs = paths.clone();
     inputs.extend(args.catalogs.catalogs.iter().cloned());
+    inputs.extend(catalog_files(&registry));
+    inputs.extend(args.baseline.iter().cloned());
     for (o, _) in &files {
         output::refuse_inputs(o, &inputs)?;
     }
@@ -799,29 +817,31 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
             _ => crate::portfolio::text(&index, color_stdout()),
         }
     };
-    // Render every file, then write them all at once: renamed into place only when all
-    // were written, so a failure leaves neither half a portfolio nor a stale mix.
-    let mut out: Vec<(PathBuf, String)> = Vec::new();
-    for dir in &dirs {
-        std::fs::create_dir_all(dir).map_err(|source| output::OutputError::Io {
-            path: dir.display().to_string(),
-            source,
-        })?;
+    // Render every file, then write: a directory as a whole (staged beside it and swapped
+    // in), single files renamed into place only when all were written, so a failure or an
+    // interrupt leaves neither half a portfolio nor a stale mix.
+    let mut dir_files: Vec<(String, String)> = Vec::new();
+    if !dirs.is_empty() {
         for (c, name) in results.iter().zip(&names) {
             for (f, text) in PORTFOLIO_FORMATS.iter().zip(&c.rendered) {
-                out.push((dir.join(format!("{name}.{}", f.extension())), text.clone()));
+                dir_files.push((format!("{name}.{}", f.extension()), text.clone()));
             }
         }
         for f in PORTFOLIO_FORMATS {
-            out.push((
-                dir.join(format!("index.{}", f.extension())),
-                render_index(f),
-            ));
+            dir_files.push((format!("index.{}", f.extension()), render_index(f)));
         }
     }
-    for (o, f) in &files {
-        out.push((o.clone(), render_index(*f)));
+    let dir_refs: Vec<(String, &[u8])> = dir_files
+        .iter()
+        .map(|(n, t)| (n.clone(), t.as_bytes()))
+        .collect();
+    for dir in &dirs {
+        output::write_dir_atomic(dir, &dir_refs, &inputs)?;
     }
+    let out: Vec<(PathBuf, String)> = files
+        .iter()
+        .map(|(o, f)| (o.clone(), render_index(*f)))
+        .collect();
     let refs: Vec<(&std::path::Path, &[u8])> = out
         .iter()
         .map(|(p, t)| (p.as_path(), t.as_bytes()))

@@ -123,40 +123,41 @@ impl Index {
 
 pub const SCHEMA: &str = "gapcheck/portfolio/v1";
 
-/// File names (without extension) for each arrangement's reports under `-o DIR/`: the file
-/// stem, made unique with the parent directories when two arrangements share a stem.
+/// File names (without extension) for each arrangement's reports under `-o DIR/`.
+///
+/// The scheme (README, "Portfolios"): `STEM-HASH`, where STEM is the file stem in lower case
+/// with every character outside `a-z 0-9 - _` replaced by `_` and cut to 60 bytes, and HASH
+/// the first 10 hex digits of the SHA-256 of the path as given or found. So `a.yaml` and
+/// `a.yml`, `x y.yaml` and `x_y.yaml`, `A.yaml` and `a.yaml` (on a case-insensitive disk)
+/// get different names, no name is `index`, every name is the same on every run, and a
+/// name stays far below the 255-byte limit of file names. Should two names still agree (the
+/// same path given twice), the later ones get `-2`, `-3`, ….
 pub fn report_names(paths: &[PathBuf]) -> Vec<String> {
-    let stem = |p: &PathBuf| {
-        p.file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "arrangement".into())
-    };
-    let safe = |s: String| {
-        s.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect::<String>()
-    };
+    let mut seen = std::collections::HashMap::<String, usize>::new();
     paths
         .iter()
         .map(|p| {
-            let clash = paths.iter().filter(|q| stem(q) == stem(p)).count() > 1;
-            if clash {
-                let parts: Vec<String> = p
-                    .with_extension("")
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .filter(|c| c != "." && c != "..")
-                    .collect();
-                safe(parts.join("__"))
-            } else {
-                safe(stem(p))
-            }
+            let stem: String = p
+                .file_stem()
+                .map_or_else(
+                    || "arrangement".into(),
+                    |s| s.to_string_lossy().to_lowercase(),
+                )
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .take(60)
+                .collect();
+            let hash = crate::sha256_hex(p.to_string_lossy().as_bytes());
+            let name = format!("{stem}-{}", &hash[..10]);
+            let n = seen.entry(name.clone()).or_insert(0);
+            *n += 1;
+            if *n == 1 { name } else { format!("{name}-{n}") }
         })
         .collect()
 }
@@ -357,6 +358,40 @@ pub fn html(index: &Index) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn report_names_never_collide_and_are_stable() {
+        let paths: Vec<PathBuf> = [
+            "c/a.yaml",
+            "c/a.yml",
+            "c/x y.yaml",
+            "c/x_y.yaml",
+            "c/A.yaml",
+            "c/index.yaml",
+            "d/a.yaml",
+            "c/a.yaml",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        let names = report_names(&paths);
+        let mut lower: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
+        lower.sort();
+        lower.dedup();
+        assert_eq!(lower.len(), paths.len(), "{names:?}");
+        assert!(
+            names.iter().all(|n| n != "index" && n.len() < 80),
+            "{names:?}"
+        );
+        assert_eq!(names, report_names(&paths), "stable");
+        assert!(
+            names[0].starts_with("a-") && names[5].starts_with("index-"),
+            "{names:?}"
+        );
+        assert_eq!(names[7], format!("{}-2", names[0]));
+        let long = PathBuf::from(format!("{}.yaml", "é".repeat(120)));
+        assert!(report_names(&[long])[0].len() < 80);
+    }
 
     #[test]
     fn discovers_only_arrangements() {
