@@ -416,3 +416,252 @@ fn junit_drops_characters_xml_forbids() {
     // quick-junit drops C0 controls itself (with ANSI escapes); U+FFFE and U+FFFF were ours.
     assert_eq!(org, "Cedar \u{FFFD}\u{FFFD} Advisors");
 }
+
+// ---------------------------------------------------------------------------------------
+// Items 4, 5 and 6: portfolio output never touches inputs, never collides, never mixes.
+
+/// A directory of client arrangements named to collide under the old naming scheme.
+fn clients(dir: &std::path::Path) -> std::path::PathBuf {
+    let c = dir.join("clients");
+    std::fs::create_dir(&c).unwrap();
+    for (from, to) in [
+        ("managed", "a.yaml"),
+        ("co-managed", "a.yml"),
+        ("clinic", "x y.yaml"),
+        ("credit-union", "x_y.yaml"),
+        ("break-fix-office", "index.yaml"),
+    ] {
+        std::fs::copy(format!("fixtures/{from}.yaml"), c.join(to)).unwrap();
+    }
+    c
+}
+
+fn listing(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn portfolio_refuses_an_output_directory_holding_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = clients(dir.path());
+    let before = listing(&c);
+    let managed = std::fs::read(c.join("a.yaml")).unwrap();
+    let c_str = format!("{}/", c.display());
+    let out = common::run(&["check", &c_str, "-o", &c_str, "--today", common::TODAY]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("is inside it"), "{}", out.stderr);
+    assert_eq!(listing(&c), before);
+    assert_eq!(std::fs::read(c.join("a.yaml")).unwrap(), managed);
+
+    // A catalog given with -c inside the output directory, by another spelling.
+    let cats = dir.path().join("cats");
+    std::fs::create_dir(&cats).unwrap();
+    std::fs::copy("fixtures/catalogs/reasons.yaml", cats.join("r.yaml")).unwrap();
+    let other = format!("{}/../cats/", c.display());
+    let out = common::run(&[
+        "check",
+        c.to_str().unwrap(),
+        "-c",
+        cats.to_str().unwrap(),
+        "-o",
+        &other,
+        "--today",
+        common::TODAY,
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("is inside it"), "{}", out.stderr);
+    assert_eq!(listing(&cats), ["r.yaml"]);
+
+    // A directory gapcheck did not write is not replaced.
+    let mine = dir.path().join("mine");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(mine.join("notes.txt"), "keep me").unwrap();
+    let out = common::run(&[
+        "check",
+        c.to_str().unwrap(),
+        "-o",
+        &format!("{}/", mine.display()),
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("did not write"), "{}", out.stderr);
+    assert_eq!(listing(&mine), ["notes.txt"]);
+}
+
+#[test]
+fn portfolio_report_names_never_collide_and_links_point_at_their_own_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = clients(dir.path());
+    let out_dir = dir.path().join("out");
+    let out = common::run(&[
+        "check",
+        c.to_str().unwrap(),
+        "-o",
+        &format!("{}/", out_dir.display()),
+        "--today",
+        common::TODAY,
+    ]);
+    assert!(out.code < 2, "{}", out.stderr);
+    let files = listing(&out_dir);
+    // 5 arrangements x 3 formats, 3 index files, the marker.
+    assert_eq!(files.len(), 5 * 3 + 3 + 1, "{files:?}");
+    let index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("index.json")).unwrap())
+            .unwrap();
+    for row in index["index"].as_array().unwrap() {
+        let json = row["reports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r.as_str().unwrap().ends_with(".json"))
+            .unwrap()
+            .as_str()
+            .unwrap();
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out_dir.join(json)).unwrap()).unwrap();
+        assert_eq!(report["arrangement"]["path"], row["path"], "{json}");
+    }
+    // Stable: a second run writes the same names.
+    let again = common::run(&[
+        "check",
+        c.to_str().unwrap(),
+        "-o",
+        &format!("{}/", out_dir.display()),
+        "--today",
+        common::TODAY,
+    ]);
+    assert!(again.code < 2, "{}", again.stderr);
+    assert_eq!(listing(&out_dir), files);
+}
+
+/// Starts `args`, waits until a file whose name contains `marker` appears in `watch`
+/// (staging has begun), then sends SIGINT; returns the exit code and stderr.
+fn interrupt_while_staging(
+    args: &[&str],
+    watch: &std::path::Path,
+    marker: &str,
+    signal: &str,
+) -> (Option<i32>, String) {
+    let child = raw()
+        .args(args)
+        .env("SOURCE_DATE_EPOCH", "2000000000")
+        .env("GAPCHECK_TEST_STAGING_PAUSE_MS", "1000")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !listing(watch).iter().any(|n| n.contains(marker)) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "staging never began"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(20));
+    let _ = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn an_interrupted_portfolio_leaves_the_old_one_and_no_debris() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("clients");
+    std::fs::create_dir(&c).unwrap();
+    for i in 0..6 {
+        std::fs::copy("fixtures/clinic.yaml", c.join(format!("c{i}.yaml"))).unwrap();
+    }
+    let out_dir = dir.path().join("out");
+    let target = format!("{}/", out_dir.display());
+    let args = [
+        "check",
+        c.to_str().unwrap(),
+        "-o",
+        &target,
+        "--today",
+        common::TODAY,
+    ];
+    let first = raw()
+        .args(args)
+        .env("SOURCE_DATE_EPOCH", "1000000000")
+        .output()
+        .unwrap();
+    assert!(first.status.code().unwrap() < 2);
+    let old = listing(&out_dir);
+    let old_index = std::fs::read(out_dir.join("index.json")).unwrap();
+    for signal in ["-INT", "-TERM"] {
+        let (code, stderr) = interrupt_while_staging(&args, dir.path(), "staging", signal);
+        assert_eq!(code, Some(130), "{stderr}");
+        assert!(stderr.contains("interrupted"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        // No staging directory or temporary file beside it, and the old portfolio whole.
+        assert_eq!(listing(dir.path()), ["clients", "out"]);
+        assert_eq!(listing(&out_dir), old);
+        assert_eq!(
+            std::fs::read(out_dir.join("index.json")).unwrap(),
+            old_index
+        );
+    }
+    // Single reports too: the temporary files go, the old reports stay.
+    let single = ["check", "fixtures/clinic.yaml", "--today", common::TODAY];
+    let a = out_dir.join("../r.json");
+    let b = out_dir.join("../r.md");
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let mut with_outputs = single.to_vec();
+    with_outputs.extend(["-o", a, "-o", b]);
+    assert!(
+        raw()
+            .args(&with_outputs)
+            .output()
+            .unwrap()
+            .status
+            .code()
+            .unwrap()
+            < 2
+    );
+    let before = std::fs::read(a).unwrap();
+    let (code, stderr) = interrupt_while_staging(&with_outputs, dir.path(), ".tmp", "-INT");
+    assert_eq!(code, Some(130), "{stderr}");
+    assert_eq!(listing(dir.path()), ["clients", "out", "r.json", "r.md"]);
+    assert_eq!(std::fs::read(a).unwrap(), before);
+}
+
+#[test]
+fn a_rewritten_report_keeps_its_permissions_and_long_names_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let args = |o: &std::path::Path| {
+        common::run(&[
+            "check",
+            "fixtures/managed.yaml",
+            "--today",
+            common::TODAY,
+            "-o",
+            o.to_str().unwrap(),
+        ])
+    };
+    assert!(args(&report).code < 2);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(args(&report).code < 2);
+        let mode = std::fs::metadata(&report).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // A 255-byte file name is valid; its temporary sibling must be too.
+    let long = dir.path().join(format!("{}.json", "r".repeat(250)));
+    let out = args(&long);
+    assert!(out.code < 2, "{}", out.stderr);
+    assert!(long.exists());
+}

@@ -145,9 +145,18 @@ fn portfolio_checks_every_arrangement_and_writes_an_index() {
         "{}",
         out.stderr
     );
+    // Report names are STEM-HASH (README, "Portfolios"): compare the stems.
     let mut files: Vec<String> = std::fs::read_dir(&out_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != ".gapcheck-portfolio")
+        .map(|n| {
+            let (stem, ext) = n.rsplit_once('.').unwrap();
+            match stem.rsplit_once('-') {
+                Some((s, h)) if h.len() == 10 => format!("{s}.{ext}"),
+                _ => n.clone(),
+            }
+        })
         .collect();
     files.sort();
     assert_eq!(
@@ -188,9 +197,19 @@ fn portfolio_checks_every_arrangement_and_writes_an_index() {
         "-f",
         "json",
     ]);
+    let row = index["index"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["path"].as_str().unwrap().ends_with("managed.yaml"))
+        .unwrap();
+    let name = row["reports"][0].as_str().unwrap();
+    assert!(
+        name.starts_with("managed-") && name.ends_with(".json"),
+        "{name}"
+    );
     let from_dir: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out_dir.join("managed.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join(name)).unwrap()).unwrap();
     let alone: serde_json::Value = serde_json::from_str(&single.stdout).unwrap();
     assert_eq!(from_dir["findings"], alone["findings"]);
 
