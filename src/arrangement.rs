@@ -443,7 +443,7 @@ fn read(
         .unwrap_or_default();
     let exceptions = top
         .get("exceptions")
-        .map(|n| read_exceptions(sink, n, registry))
+        .map(|n| read_exceptions(sink, n, registry, &frameworks))
         .unwrap_or_default();
     let report = top.get("report").and_then(|n| read_report(sink, n));
 
@@ -903,8 +903,90 @@ fn read_attestations(sink: &mut Sink, node: &Node, registry: &Registry) -> Vec<A
     out
 }
 
-fn read_exceptions(sink: &mut Sink, node: &Node, registry: &Registry) -> Vec<Exception> {
+/// The largest share of a framework's controls that exceptions may waive without
+/// `allow_broad: true`: a catch-all pattern (`.*`, `''`, a trailing `|`) otherwise waives
+/// every control and the run passes silently.
+pub const MAX_WAIVED_PERCENT: usize = 50;
+
+/// Refuses exceptions that waive more than [`MAX_WAIVED_PERCENT`] of a selected framework,
+/// or every control of it: first each pattern alone (located at the pattern), then all
+/// exceptions together (located at `exceptions:`). Exceptions with `allow_broad: true`
+/// are left out, so a deliberate broad waiver stays possible and visible in the file.
+fn check_waiver_share(
+    sink: &mut Sink,
+    node: &Node,
+    registry: &Registry,
+    frameworks: &[Framework],
+    counted: &[(&Exception, Pos)],
+) {
+    for f in frameworks {
+        let Some(cat) = registry.get(&f.catalog) else {
+            continue;
+        };
+        let in_scope: Vec<ControlRef> = cat
+            .controls
+            .iter()
+            .filter(|c| {
+                c.profiles.is_empty() || f.profile.as_ref().is_none_or(|p| c.profiles.contains(p))
+            })
+            .map(|c| ControlRef {
+                catalog: cat.id.clone(),
+                control: c.id.clone(),
+            })
+            .collect();
+        if in_scope.is_empty() {
+            continue;
+        }
+        let scope = match &f.profile {
+            Some(p) => format!("{} [{p}]", cat.id),
+            None => cat.id.clone(),
+        };
+        let too_many =
+            |n: usize| n * 100 > MAX_WAIVED_PERCENT * in_scope.len() || n == in_scope.len();
+        let help = "an exception accepts one risk at a time: narrow the pattern, or add `allow_broad: true` to the exception if waiving most of the framework is really meant";
+        for (e, pos) in counted {
+            if let ExceptionTarget::Pattern(_) = e.target {
+                let n = in_scope.iter().filter(|r| e.target.matches(r)).count();
+                if too_many(n) {
+                    sink.error(
+                        *pos,
+                        format!(
+                            "exception pattern {} waives {n} of {} controls of {scope} (more than {MAX_WAIVED_PERCENT}%)",
+                            e.target,
+                            in_scope.len()
+                        ),
+                        Some(help.into()),
+                    );
+                    return;
+                }
+            }
+        }
+        let n = in_scope
+            .iter()
+            .filter(|r| counted.iter().any(|(e, _)| e.target.matches(r)))
+            .count();
+        if too_many(n) {
+            sink.error(
+                node.pos,
+                format!(
+                    "the exceptions together waive {n} of {} controls of {scope} (more than {MAX_WAIVED_PERCENT}%)",
+                    in_scope.len()
+                ),
+                Some(help.into()),
+            );
+            return;
+        }
+    }
+}
+
+fn read_exceptions(
+    sink: &mut Sink,
+    node: &Node,
+    registry: &Registry,
+    frameworks: &[Framework],
+) -> Vec<Exception> {
     let mut out = Vec::new();
+    let mut broad = Vec::new();
     let mut budget = RegexBudget::default();
     let items = decode::list(sink, node, "`exceptions`");
     if let Some(extra) = items.get(MAX_EXCEPTIONS) {
@@ -921,10 +1003,21 @@ fn read_exceptions(sink: &mut Sink, node: &Node, registry: &Registry) -> Vec<Exc
             sink,
             item,
             what,
-            &["control", "pattern", "reason", "owner", "expires"],
+            &[
+                "control",
+                "pattern",
+                "reason",
+                "owner",
+                "expires",
+                "allow_broad",
+            ],
         ) else {
             continue;
         };
+        let allow_broad = f
+            .get("allow_broad")
+            .and_then(|n| decode::boolean(sink, n, "`allow_broad`"))
+            .unwrap_or(false);
         let target = match (f.get("control"), f.get("pattern")) {
             (Some(c), None) => read_control_ref(sink, c, registry).map(ExceptionTarget::Control),
             (None, Some(p)) => user_regex_within(sink, p, "exception pattern", &mut budget)
@@ -961,8 +1054,16 @@ fn read_exceptions(sink: &mut Sink, node: &Node, registry: &Registry) -> Vec<Exc
                 expires,
                 pos: item.pos,
             });
+            broad.push(allow_broad);
         }
     }
+    let counted: Vec<(&Exception, Pos)> = out
+        .iter()
+        .zip(&broad)
+        .filter(|(_, b)| !**b)
+        .map(|(e, _)| (e, e.pos))
+        .collect();
+    check_waiver_share(sink, node, registry, frameworks, &counted);
     out
 }
 

@@ -665,3 +665,59 @@ fn a_rewritten_report_keeps_its_permissions_and_long_names_work() {
     assert!(out.code < 2, "{}", out.stderr);
     assert!(long.exists());
 }
+
+// ---------------------------------------------------------------------------------------
+// Item 10: catch-all exceptions.
+
+#[test]
+fn catch_all_exceptions_are_errors_unless_allowed() {
+    use gapcheck::arrangement::MAX_WAIVED_PERCENT;
+    assert_eq!(MAX_WAIVED_PERCENT, 50);
+    for pattern in [
+        "'.*'",
+        "''",
+        "'^glba-safeguards:|'",
+        "'^nist-800-53-conmon:'",
+    ] {
+        let (_d, p) = managed_with_exceptions(&exception(&format!("pattern: {pattern}")));
+        let out = check(&p);
+        assert_eq!(out.code, 2, "{pattern}: {}", out.stderr);
+        assert!(out.stderr.contains("(more than 50%)"), "{}", out.stderr);
+        assert!(out.stderr.contains("a.yaml:66:"), "{}", out.stderr);
+        let allowed = exception(&format!("pattern: {pattern}")) + "    allow_broad: true\n";
+        let (_d, p) = managed_with_exceptions(&allowed);
+        let out = check(&p);
+        assert!(out.code < 2, "{pattern} with allow_broad: {}", out.stderr);
+    }
+    // At the limit: exactly half of service-model's controls (SM-01..SM-0N) by control id
+    // is allowed, one more is not.
+    let registry = gapcheck::catalog::Registry::load(true, &[]).unwrap();
+    let ids: Vec<String> = registry
+        .get("service-model")
+        .unwrap()
+        .controls
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
+    let half = ids.len() * MAX_WAIVED_PERCENT / 100;
+    let items = |n: usize| -> String {
+        ids[..n]
+            .iter()
+            .map(|id| exception(&format!("control: service-model:{id}")))
+            .collect()
+    };
+    let (_d, at) = managed_with_exceptions(&items(half));
+    let out = check(&at);
+    assert!(out.code < 2, "{half} of {}: {}", ids.len(), out.stderr);
+    let (_d, past) = managed_with_exceptions(&items(half + 1));
+    let out = check(&past);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("the exceptions together waive"),
+        "{}",
+        out.stderr
+    );
+    // A narrow pattern is fine.
+    let (_d, p) = managed_with_exceptions(&exception(r"pattern: '^nist-800-53-conmon:CA-7\('"));
+    assert!(check(&p).code < 2);
+}
