@@ -345,6 +345,28 @@ pub fn user_regex_within(
     None
 }
 
+/// Names that reports repeat (the organization on every page, a provider in every finding
+/// it owns, an exception's owner in every finding it waives).
+pub const MAX_NAME_BYTES: usize = 256;
+/// Free text that reports repeat per finding (an exception's reason in every finding it
+/// covers, evidence, notes). A 1 MiB reason once made a 270 MB JSON report.
+pub const MAX_TEXT_BYTES: usize = 2_048;
+
+/// A string that reports copy, refused with its position past `max` bytes: it is repeated,
+/// so its length multiplies the size of every report.
+fn bounded(sink: &mut Sink, node: &Node, what: &str, max: usize) -> Option<String> {
+    let s = decode::string(sink, node, what)?;
+    if s.len() > max {
+        sink.error(
+            node.pos,
+            format!("{what} is {} bytes long; at most {max} bytes", s.len()),
+            Some("reports repeat it wherever it applies: shorten it, and keep the full text in a document it names".into()),
+        );
+        return None;
+    }
+    Some(s)
+}
+
 pub fn read_date(sink: &mut Sink, node: &Node, what: &str) -> Option<Date> {
     let s = decode::string(sink, node, what)?;
     match s.parse::<Date>() {
@@ -537,7 +559,7 @@ fn read_organization(sink: &mut Sink, node: &Node) -> Option<Organization> {
     )?;
     let name = f
         .require(sink, "name", what, "Harbor Dental Group")
-        .and_then(|n| decode::string(sink, n, "organization name"));
+        .and_then(|n| bounded(sink, n, "organization name", MAX_NAME_BYTES));
     let count = |sink: &mut Sink, key: &str| -> Option<u64> {
         let n = f.get(key)?;
         let v = decode::integer(sink, n, &format!("`{key}`"))?;
@@ -685,7 +707,7 @@ fn read_providers(sink: &mut Sink, node: &Node) -> BTreeMap<String, Provider> {
             .and_then(|n| ProviderKind::read(sink, n, "provider kind"));
         let name = f
             .get("name")
-            .and_then(|n| decode::string(sink, n, "provider name"))
+            .and_then(|n| bounded(sink, n, "provider name", MAX_NAME_BYTES))
             .unwrap_or_else(|| key.name.clone());
         let ftes = f.get("ftes").and_then(|n| {
             let v = decode::number(sink, n, "`ftes`")?;
@@ -819,7 +841,7 @@ fn read_responsibilities(
             .unwrap_or_default();
         let notes = f
             .get("notes")
-            .and_then(|n| decode::string(sink, n, "`notes`"));
+            .and_then(|n| bounded(sink, n, "`notes`", MAX_TEXT_BYTES));
         if let Some(capability) = capability {
             out.insert(
                 capability.clone(),
@@ -887,7 +909,7 @@ fn read_attestations(sink: &mut Sink, node: &Node, registry: &Registry) -> Vec<A
             .and_then(|n| read_control_ref(sink, n, registry));
         let evidence = f
             .require(sink, "evidence", "an attestation", "path/to/policy.md")
-            .and_then(|n| decode::string(sink, n, "`evidence`"));
+            .and_then(|n| bounded(sink, n, "`evidence`", MAX_TEXT_BYTES));
         if let (Some(control), Some(evidence)) = (control, evidence) {
             if !seen.insert(control.clone()) {
                 sink.error(item.pos, format!("`{control}` is attested twice"), Some("keep one attestation per control; list several documents in one `evidence`".into()));
@@ -1037,10 +1059,10 @@ fn read_exceptions(
         };
         let reason = f
             .require(sink, "reason", what, "why the risk is accepted")
-            .and_then(|n| decode::string(sink, n, "`reason`"));
+            .and_then(|n| bounded(sink, n, "`reason`", MAX_TEXT_BYTES));
         let owner = f
             .require(sink, "owner", what, "who is accountable")
-            .and_then(|n| decode::string(sink, n, "`owner`"));
+            .and_then(|n| bounded(sink, n, "`owner`", MAX_NAME_BYTES));
         let expires = f
             .require(sink, "expires", what, "2026-12-31")
             .and_then(|n| read_date(sink, n, "expiry date"));

@@ -721,3 +721,52 @@ fn catch_all_exceptions_are_errors_unless_allowed() {
     let (_d, p) = managed_with_exceptions(&exception(r"pattern: '^nist-800-53-conmon:CA-7\('"));
     assert!(check(&p).code < 2);
 }
+
+// ---------------------------------------------------------------------------------------
+// Item 2: strings that reports repeat have a length budget.
+
+#[test]
+fn repeated_strings_are_limited_at_their_budget() {
+    use gapcheck::arrangement::{MAX_NAME_BYTES, MAX_TEXT_BYTES};
+    assert_eq!((MAX_NAME_BYTES, MAX_TEXT_BYTES), (256, 2_048));
+    let reason = |n: usize| {
+        MANAGED.replace(
+            "reason: Independent assessor engagement signed; first assessment scheduled",
+            &format!("reason: {}", "r".repeat(n)),
+        )
+    };
+    let name = |n: usize| {
+        MANAGED.replace(
+            "name: BluePeak Managed IT",
+            &format!("name: {}", "n".repeat(n)),
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let run = |text: String| {
+        let p = dir.path().join("a.yaml");
+        std::fs::write(&p, text).unwrap();
+        timed("a long string", || check(p.to_str().unwrap()))
+    };
+    for (ok, past, line) in [
+        (reason(MAX_TEXT_BYTES), reason(MAX_TEXT_BYTES + 1), 63),
+        (name(MAX_NAME_BYTES), name(MAX_NAME_BYTES + 1), 25),
+    ] {
+        let out = run(ok);
+        assert!(out.code < 2, "{}", out.stderr);
+        let out = run(past);
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(out.stderr.contains("bytes long; at most"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!("a.yaml:{line}:")),
+            "{}",
+            out.stderr
+        );
+    }
+    // The issue's files: a 1 MiB reason (270 MB of JSON), a 256 KiB provider name (100 MB
+    // of HTML). Refused at once.
+    for text in [reason(1 << 20), name(256 << 10)] {
+        let out = run(text);
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(out.stderr.len() < 64 << 10, "the error repeats the string");
+    }
+}
