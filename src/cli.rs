@@ -196,6 +196,10 @@ pub struct CheckArgs {
     /// Say which files a directory scan skips
     #[arg(short = 'v', long)]
     pub verbose: bool,
+    /// With several arrangements: stop at the first invalid one and write nothing (by
+    /// default the valid ones are still checked and written, and the run exits 2)
+    #[arg(long)]
+    pub fail_fast: bool,
     /// Override Markdown/HTML templates and partials by file name (e.g. summary.md.hbs)
     #[arg(long, value_name = "DIR")]
     pub template_dir: Option<PathBuf>,
@@ -755,18 +759,36 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
         let text = catalog::read_text(p).map_err(|d| vec![d])?;
         arrangement::load(&p.display().to_string(), &text, &registry)
     });
+    // Names come from every path, valid or not, so a client's report keeps its name when
+    // another client's file breaks.
+    let all_names = crate::portfolio::report_names(&paths);
     let mut arrangements = Vec::new();
-    for r in loaded {
+    let mut names = Vec::new();
+    let mut invalid: Vec<(PathBuf, Vec<Diagnostic>)> = Vec::new();
+    for ((r, p), name) in loaded.into_iter().zip(&paths).zip(all_names) {
         match r {
             Ok((a, warnings)) => {
                 print_warnings(&warnings);
                 arrangements.push(a);
+                names.push(name);
             }
-            Err(d) => diags.extend(d),
+            Err(d) => invalid.push((p.clone(), d)),
         }
     }
-    if diags.iter().any(|d| d.level == Level::Error) {
-        return Err(Error::Invalid(diags));
+    // One broken client file no longer costs every other client its report (issue 12):
+    // unless --fail-fast, invalid arrangements are reported and the others still checked.
+    if args.fail_fast || arrangements.is_empty() || diags.iter().any(|d| d.level == Level::Error) {
+        diags.extend(invalid.iter().flat_map(|(_, d)| d.iter().cloned()));
+        if diags.iter().any(|d| d.level == Level::Error) {
+            return Err(Error::Invalid(diags));
+        }
+    }
+    for (_, d) in &invalid {
+        let mut err = String::new();
+        for x in d {
+            err.push_str(&format!("{x}\n\n"));
+        }
+        term::eprint(&err);
     }
     // Every input by the path it was read from: the arrangements, each catalog file (a `-c`
     // directory's files one by one) and the baseline.
@@ -795,7 +817,6 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
     for c in checked {
         results.push(c?);
     }
-    let names = crate::portfolio::report_names(&paths);
     for (c, name) in results.iter_mut().zip(&names) {
         if !dirs.is_empty() {
             c.row.reports = PORTFOLIO_FORMATS
@@ -807,6 +828,10 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
     let index = crate::portfolio::Index::new(
         settings.now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
         results.iter().map(|c| c.row.clone()).collect(),
+        invalid
+            .iter()
+            .map(|(p, d)| crate::portfolio::Invalid::new(p, d))
+            .collect(),
     );
     let reports: Vec<&crate::report::Report> = results.iter().map(|c| &c.report).collect();
     let render_index = |f: Format| -> String {
@@ -853,6 +878,14 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
         _ => Content::Data,
     };
     term::print(&render_index(args.format), content)?;
+    if !invalid.is_empty() {
+        term::eprintln(&format!(
+            "gapcheck: {} arrangement(s) invalid and not checked (listed above and in the index); the other {} were checked",
+            invalid.len(),
+            results.len()
+        ));
+        return Ok(2);
+    }
     Ok(if index.summary.failed == 0 { 0 } else { 1 })
 }
 

@@ -84,10 +84,37 @@ pub struct Row {
     pub reports: Vec<String>,
 }
 
+/// An arrangement that could not be loaded: listed in the index instead of a row, with its
+/// errors (each `file:line:column: message`), so one broken file costs only its own report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Invalid {
+    pub path: String,
+    pub errors: Vec<String>,
+}
+
+impl Invalid {
+    pub fn new(path: &Path, diags: &[Diagnostic]) -> Invalid {
+        let errors = diags
+            .iter()
+            .filter(|d| d.level == Level::Error)
+            .map(|d| match d.pos {
+                Some(p) => format!("{}:{}:{}: {}", d.file, p.line, p.column, d.message),
+                None => format!("{}: {}", d.file, d.message),
+            })
+            .collect();
+        Invalid {
+            path: path.display().to_string(),
+            errors,
+        }
+    }
+}
+
 /// Totals over the portfolio.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub arrangements: usize,
+    /// Arrangements that could not be loaded (not counted in `arrangements`).
+    pub invalid: usize,
     pub passed: usize,
     pub failed: usize,
     pub gaps: usize,
@@ -101,12 +128,14 @@ pub struct Index {
     pub generated_at: String,
     pub summary: Summary,
     pub rows: Vec<Row>,
+    pub invalid: Vec<Invalid>,
 }
 
 impl Index {
-    pub fn new(generated_at: String, rows: Vec<Row>) -> Index {
+    pub fn new(generated_at: String, rows: Vec<Row>, invalid: Vec<Invalid>) -> Index {
         let summary = Summary {
             arrangements: rows.len(),
+            invalid: invalid.len(),
             passed: rows.iter().filter(|r| r.passed).count(),
             failed: rows.iter().filter(|r| !r.passed).count(),
             gaps: rows.iter().map(|r| r.gaps).sum(),
@@ -117,6 +146,7 @@ impl Index {
             generated_at,
             summary,
             rows,
+            invalid,
         }
     }
 }
@@ -171,6 +201,7 @@ pub fn json(index: &Index, reports: &[&crate::report::Report]) -> String {
         reports: &'a [&'a crate::report::Report],
         summary: &'a Summary,
         index: &'a [Row],
+        invalid: &'a [Invalid],
     }
     let p = Portfolio {
         schema: SCHEMA,
@@ -178,6 +209,7 @@ pub fn json(index: &Index, reports: &[&crate::report::Report]) -> String {
         reports,
         summary: &index.summary,
         index: &index.rows,
+        invalid: &index.invalid,
     };
     let mut s = serde_json::to_string_pretty(&p).expect("portfolio serializes");
     s.push('\n');
@@ -225,12 +257,24 @@ pub fn text(index: &Index, color: bool) -> String {
             clean(&r.path)
         );
     }
+    for i in &index.invalid {
+        let first = i.errors.first().map_or("", String::as_str);
+        let mark = if color {
+            "\x1b[31;1mINVALID\x1b[0m"
+        } else {
+            "INVALID"
+        };
+        let _ = writeln!(out, "{mark} {}: {}", clean(&i.path), clean(first));
+    }
     let s = &index.summary;
     let _ = writeln!(
         out,
         "\n{} arrangements: {} pass, {} fail; {} gaps, {} failing findings; {} model misfits",
         s.arrangements, s.passed, s.failed, s.gaps, s.failing, s.misfits
     );
+    if s.invalid > 0 {
+        let _ = writeln!(out, "{} invalid arrangement(s) not checked", s.invalid);
+    }
     out
 }
 
@@ -274,7 +318,11 @@ fn headline(index: &Index) -> String {
         s.failed,
         s.gaps,
         s.misfits
-    )
+    ) + &if s.invalid > 0 {
+        format!(" {} invalid arrangement(s) not checked.", s.invalid)
+    } else {
+        String::new()
+    }
 }
 
 /// The Markdown index; user strings are escaped for Markdown tables.
@@ -301,6 +349,12 @@ pub fn markdown(index: &Index) -> String {
             links.join(" ")
         });
         out.push_str(&format!("| {} |\n", row.join(" | ")));
+    }
+    if !index.invalid.is_empty() {
+        out.push_str("\n## Invalid arrangements (not checked)\n\n");
+        for i in &index.invalid {
+            out.push_str(&format!("- {}: {}\n", e(&i.path), e(&i.errors.join("; "))));
+        }
     }
     out
 }
@@ -338,6 +392,18 @@ pub fn html(index: &Index) -> String {
             }
         ));
     }
+    let mut invalid_html = String::new();
+    if !index.invalid.is_empty() {
+        invalid_html.push_str("<h2>Invalid arrangements (not checked)</h2>\n<ul>\n");
+        for i in &index.invalid {
+            invalid_html.push_str(&format!(
+                "<li>{}: {}</li>\n",
+                e(&i.path),
+                e(&i.errors.join("; "))
+            ));
+        }
+        invalid_html.push_str("</ul>\n");
+    }
     let head: String = COLUMNS
         .iter()
         .map(|c| format!("<th scope=\"col\">{c}</th>"))
@@ -350,7 +416,7 @@ pub fn html(index: &Index) -> String {
          thead {{ display: table-header-group; }} th {{ background: #eef1f5; }} td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}\n\
          td.fail {{ color: #fff; background: #b42318; font-weight: 600; }} td.pass {{ color: #067647; font-weight: 600; }}\n\
          @media print {{ body {{ margin: 0; max-width: none; font-size: 10pt; }} a {{ color: inherit; }} tr {{ break-inside: avoid; }} }}\n</style>\n</head>\n<body>\n\
-         <h1>gapcheck portfolio</h1>\n<p>{}</p>\n<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>\n</body>\n</html>\n",
+         <h1>gapcheck portfolio</h1>\n<p>{}</p>\n<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>\n{invalid_html}</body>\n</html>\n",
         e(&headline(index)),
     )
 }
