@@ -348,6 +348,9 @@ pub fn user_regex_within(
 /// Names that reports repeat (the organization on every page, a provider in every finding
 /// it owns, an exception's owner in every finding it waives).
 pub const MAX_NAME_BYTES: usize = 256;
+/// Full-time staff of one provider: large enough for any organization, small enough that
+/// a sum over providers stays finite (reports said `inf FTE`).
+pub const MAX_FTES: f64 = 1_000_000.0;
 /// Free text that reports repeat per finding (an exception's reason in every finding it
 /// covers, evidence, notes). A 1 MiB reason once made a 270 MB JSON report.
 pub const MAX_TEXT_BYTES: usize = 2_048;
@@ -711,6 +714,19 @@ fn read_providers(sink: &mut Sink, node: &Node) -> BTreeMap<String, Provider> {
             .unwrap_or_else(|| key.name.clone());
         let ftes = f.get("ftes").and_then(|n| {
             let v = decode::number(sink, n, "`ftes`")?;
+            if v.is_nan() || v > MAX_FTES {
+                sink.error(
+                    n.pos,
+                    format!(
+                        "`ftes` of provider `{}` is {v}; at most {MAX_FTES}",
+                        key.name
+                    ),
+                    Some("write the number of full-time staff".into()),
+                );
+                return None;
+            }
+            // `-0` is 0: reports must not say "-0 FTE".
+            let v = v + 0.0;
             if v < 0.0 {
                 sink.error(
                     n.pos,
@@ -910,6 +926,17 @@ fn read_attestations(sink: &mut Sink, node: &Node, registry: &Registry) -> Vec<A
         let evidence = f
             .require(sink, "evidence", "an attestation", "path/to/policy.md")
             .and_then(|n| bounded(sink, n, "`evidence`", MAX_TEXT_BYTES));
+        let evidence = evidence.filter(|e| {
+            let empty = e.trim().is_empty();
+            if empty {
+                sink.error(
+                    item.pos,
+                    "an attestation with empty `evidence` attests nothing",
+                    Some("name the document that shows the control is met, e.g. `evidence: policies/access-control.md`".into()),
+                );
+            }
+            !empty
+        });
         if let (Some(control), Some(evidence)) = (control, evidence) {
             if !seen.insert(control.clone()) {
                 sink.error(item.pos, format!("`{control}` is attested twice"), Some("keep one attestation per control; list several documents in one `evidence`".into()));

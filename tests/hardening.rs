@@ -770,3 +770,73 @@ fn repeated_strings_are_limited_at_their_budget() {
         assert!(out.stderr.len() < 64 << 10, "the error repeats the string");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Item 12, the smaller ones.
+
+#[test]
+fn alias_limits_per_anchor_and_on_average_are_the_documented_ones() {
+    use gapcheck::yaml::{MAX_USES_PER_ANCHOR, MAX_USES_PER_ANCHOR_ON_AVERAGE};
+    assert_eq!(
+        (MAX_USES_PER_ANCHOR, MAX_USES_PER_ANCHOR_ON_AVERAGE),
+        (100, 10)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.yaml");
+    // `anchors` tools each anchored, then `uses` aliases of the first one.
+    let file = |anchors: usize, uses: usize| {
+        let mut tools: Vec<String> = (0..anchors).map(|i| format!("&t{i} x{i}")).collect();
+        tools.extend(std::iter::repeat_n("*t0".to_owned(), uses));
+        MANAGED.replace(
+            "tooling: [rmm, edr, siem, vulnerability-scanner, ticketing, backup]",
+            &format!("tooling: [{}]", tools.join(", ")),
+        )
+    };
+    for (anchors, uses, ok) in [
+        (1, 99, true),   // under 100 uses the ratio does not apply
+        (10, 100, true), // 10 uses per anchor on average: at the limit
+        (10, 101, false),
+        (11, 100, true), // 100 uses of one anchor: at the limit
+        (11, 101, false),
+    ] {
+        std::fs::write(&p, file(anchors, uses)).unwrap();
+        let out = check(p.to_str().unwrap());
+        assert_eq!(
+            out.code < 2,
+            ok,
+            "{anchors} anchors, {uses} uses: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn empty_evidence_and_odd_ftes_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.yaml");
+    let run = |text: String| {
+        std::fs::write(&p, text).unwrap();
+        check(p.to_str().unwrap())
+    };
+    let out = run(MANAGED.replace(
+        "evidence: policies/ftc-notification-procedure.pdf",
+        "evidence: '  '",
+    ));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("empty `evidence`"), "{}", out.stderr);
+    for (ftes, ok) in [
+        ("1000000", true),
+        ("1000001", false),
+        ("1e308", false),
+        (".nan", false),
+    ] {
+        let out = run(MANAGED.replace("    ftes: 0\n", &format!("    ftes: {ftes}\n")));
+        assert_eq!(out.code < 2, ok, "ftes {ftes}: {}", out.stderr);
+    }
+    let out = common::run(&["check", "-f", "json", "--today", common::TODAY, {
+        std::fs::write(&p, MANAGED.replace("    ftes: 0\n", "    ftes: -0.0\n")).unwrap();
+        p.to_str().unwrap()
+    }]);
+    assert!(!out.stdout.contains("-0 FTE"), "{}", out.stdout);
+    assert!(out.stdout.contains("\"0 FTE\""), "{}", out.stdout);
+}
