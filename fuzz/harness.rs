@@ -154,3 +154,47 @@ pub fn evaluate_render(data: &[u8]) {
         }
     }
 }
+
+/// `catalog import`: an OSCAL catalog (JSON when it starts with `{`, else YAML) converts or
+/// is refused with a message; a conversion is deterministic, stays within the expansion
+/// budget, and loads as a catalog or is refused with located diagnostics.
+pub fn oscal_import(data: &[u8]) {
+    use gapcheck::oscal::{self, ImportOptions};
+    let Some(text) = text(data) else { return };
+    let json = text.trim_start().starts_with('{');
+    let import = || {
+        oscal::import_str(
+            "fuzz-oscal.json",
+            text,
+            json,
+            None,
+            &ImportOptions::default(),
+        )
+    };
+    match import() {
+        Ok(imported) => {
+            let again = import().expect("a second import of the same text succeeds");
+            assert_eq!(imported.yaml, again.yaml, "import is not deterministic");
+            assert!(
+                imported.yaml.len() <= text.len() + oscal::MAX_EXPANDED_BYTES * 2 + (1 << 20),
+                "output of {} bytes from {} bytes of input",
+                imported.yaml.len(),
+                text.len()
+            );
+            if let Err(e) = Registry::load_text(false, "imported.yaml", &imported.yaml) {
+                assert!(
+                    e.0.iter().any(|d| d.level == Level::Error),
+                    "refused without an error"
+                );
+            }
+        }
+        Err(e) => {
+            let diags = e.into_diagnostics();
+            assert!(!diags.is_empty(), "refused without a diagnostic");
+            for d in &diags {
+                assert!(!d.message.trim().is_empty(), "empty message: {d:?}");
+                let _ = d.to_string();
+            }
+        }
+    }
+}

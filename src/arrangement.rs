@@ -415,6 +415,31 @@ pub fn user_regex_within(
     None
 }
 
+/// Names that reports repeat (the organization on every page, a provider in every finding
+/// it owns, an exception's owner in every finding it waives).
+pub const MAX_NAME_BYTES: usize = 256;
+/// Full-time staff of one provider: large enough for any organization, small enough that
+/// a sum over providers stays finite (reports said `inf FTE`).
+pub const MAX_FTES: f64 = 1_000_000.0;
+/// Free text that reports repeat per finding (an exception's reason in every finding it
+/// covers, evidence, notes). A 1 MiB reason once made a 270 MB JSON report.
+pub const MAX_TEXT_BYTES: usize = 2_048;
+
+/// A string that reports copy, refused with its position past `max` bytes: it is repeated,
+/// so its length multiplies the size of every report.
+fn bounded(sink: &mut Sink, node: &Node, what: &str, max: usize) -> Option<String> {
+    let s = decode::string(sink, node, what)?;
+    if s.len() > max {
+        sink.error(
+            node.pos,
+            format!("{what} is {} bytes long; at most {max} bytes", s.len()),
+            Some("reports repeat it wherever it applies: shorten it, and keep the full text in a document it names".into()),
+        );
+        return None;
+    }
+    Some(s)
+}
+
 pub fn read_date(sink: &mut Sink, node: &Node, what: &str) -> Option<Date> {
     let s = decode::string(sink, node, what)?;
     match s.parse::<Date>() {
@@ -516,7 +541,7 @@ fn read(
         .unwrap_or_default();
     let exceptions = top
         .get("exceptions")
-        .map(|n| read_exceptions(sink, n, registry))
+        .map(|n| read_exceptions(sink, n, registry, &frameworks))
         .unwrap_or_default();
     let report = top.get("report").and_then(|n| read_report(sink, n));
     let system = top.get("system").and_then(|n| crate::system::read(sink, n));
@@ -666,7 +691,7 @@ fn read_organization(sink: &mut Sink, node: &Node, registry: &Registry) -> Optio
     )?;
     let name = f
         .require(sink, "name", what, "Harbor Dental Group")
-        .and_then(|n| decode::string(sink, n, "organization name"));
+        .and_then(|n| bounded(sink, n, "organization name", MAX_NAME_BYTES));
     let count = |sink: &mut Sink, key: &str| -> Option<u64> {
         let n = f.get(key)?;
         let v = decode::integer(sink, n, &format!("`{key}`"))?;
@@ -848,10 +873,23 @@ fn read_providers(sink: &mut Sink, node: &Node) -> BTreeMap<String, Provider> {
             .and_then(|n| ProviderKind::read(sink, n, "provider kind"));
         let name = f
             .get("name")
-            .and_then(|n| decode::string(sink, n, "provider name"))
+            .and_then(|n| bounded(sink, n, "provider name", MAX_NAME_BYTES))
             .unwrap_or_else(|| key.name.clone());
         let ftes = f.get("ftes").and_then(|n| {
             let v = decode::number(sink, n, "`ftes`")?;
+            if v.is_nan() || v > MAX_FTES {
+                sink.error(
+                    n.pos,
+                    format!(
+                        "`ftes` of provider `{}` is {v}; at most {MAX_FTES}",
+                        key.name
+                    ),
+                    Some("write the number of full-time staff".into()),
+                );
+                return None;
+            }
+            // `-0` is 0: reports must not say "-0 FTE".
+            let v = v + 0.0;
             if v < 0.0 {
                 sink.error(
                     n.pos,
@@ -984,7 +1022,7 @@ fn read_responsibilities(
             .unwrap_or_default();
         let notes = f
             .get("notes")
-            .and_then(|n| decode::string(sink, n, "`notes`"));
+            .and_then(|n| bounded(sink, n, "`notes`", MAX_TEXT_BYTES));
         let sla_target = f.get("sla_target").and_then(|n| {
             let v = decode::number(sink, n, "`sla_target`")?;
             if !(v > 0.0 && v <= 100.0) {
@@ -1083,7 +1121,18 @@ fn read_attestations(sink: &mut Sink, node: &Node, registry: &Registry) -> Vec<A
             .and_then(|n| read_control_ref(sink, n, registry));
         let evidence = f
             .require(sink, "evidence", "an attestation", "path/to/policy.md")
-            .and_then(|n| decode::string(sink, n, "`evidence`"));
+            .and_then(|n| bounded(sink, n, "`evidence`", MAX_TEXT_BYTES));
+        let evidence = evidence.filter(|e| {
+            let empty = e.trim().is_empty();
+            if empty {
+                sink.error(
+                    item.pos,
+                    "an attestation with empty `evidence` attests nothing",
+                    Some("name the document that shows the control is met, e.g. `evidence: policies/access-control.md`".into()),
+                );
+            }
+            !empty
+        });
         if let (Some(control), Some(evidence)) = (control, evidence) {
             if !seen.insert(control.clone()) {
                 sink.error(item.pos, format!("`{control}` is attested twice"), Some("keep one attestation per control; list several documents in one `evidence`".into()));
@@ -1099,8 +1148,90 @@ fn read_attestations(sink: &mut Sink, node: &Node, registry: &Registry) -> Vec<A
     out
 }
 
-fn read_exceptions(sink: &mut Sink, node: &Node, registry: &Registry) -> Vec<Exception> {
+/// The largest share of a framework's controls that exceptions may waive without
+/// `allow_broad: true`: a catch-all pattern (`.*`, `''`, a trailing `|`) otherwise waives
+/// every control and the run passes silently.
+pub const MAX_WAIVED_PERCENT: usize = 50;
+
+/// Refuses exceptions that waive more than [`MAX_WAIVED_PERCENT`] of a selected framework,
+/// or every control of it: first each pattern alone (located at the pattern), then all
+/// exceptions together (located at `exceptions:`). Exceptions with `allow_broad: true`
+/// are left out, so a deliberate broad waiver stays possible and visible in the file.
+fn check_waiver_share(
+    sink: &mut Sink,
+    node: &Node,
+    registry: &Registry,
+    frameworks: &[Framework],
+    counted: &[(&Exception, Pos)],
+) {
+    for f in frameworks {
+        let Some(cat) = registry.get(&f.catalog) else {
+            continue;
+        };
+        let in_scope: Vec<ControlRef> = cat
+            .controls
+            .iter()
+            .filter(|c| {
+                c.profiles.is_empty() || f.profile.as_ref().is_none_or(|p| c.profiles.contains(p))
+            })
+            .map(|c| ControlRef {
+                catalog: cat.id.clone(),
+                control: c.id.clone(),
+            })
+            .collect();
+        if in_scope.is_empty() {
+            continue;
+        }
+        let scope = match &f.profile {
+            Some(p) => format!("{} [{p}]", cat.id),
+            None => cat.id.clone(),
+        };
+        let too_many =
+            |n: usize| n * 100 > MAX_WAIVED_PERCENT * in_scope.len() || n == in_scope.len();
+        let help = "an exception accepts one risk at a time: narrow the pattern, or add `allow_broad: true` to the exception if waiving most of the framework is really meant";
+        for (e, pos) in counted {
+            if let ExceptionTarget::Pattern(_) = e.target {
+                let n = in_scope.iter().filter(|r| e.target.matches(r)).count();
+                if too_many(n) {
+                    sink.error(
+                        *pos,
+                        format!(
+                            "exception pattern {} waives {n} of {} controls of {scope} (more than {MAX_WAIVED_PERCENT}%)",
+                            e.target,
+                            in_scope.len()
+                        ),
+                        Some(help.into()),
+                    );
+                    return;
+                }
+            }
+        }
+        let n = in_scope
+            .iter()
+            .filter(|r| counted.iter().any(|(e, _)| e.target.matches(r)))
+            .count();
+        if too_many(n) {
+            sink.error(
+                node.pos,
+                format!(
+                    "the exceptions together waive {n} of {} controls of {scope} (more than {MAX_WAIVED_PERCENT}%)",
+                    in_scope.len()
+                ),
+                Some(help.into()),
+            );
+            return;
+        }
+    }
+}
+
+fn read_exceptions(
+    sink: &mut Sink,
+    node: &Node,
+    registry: &Registry,
+    frameworks: &[Framework],
+) -> Vec<Exception> {
     let mut out = Vec::new();
+    let mut broad = Vec::new();
     let mut budget = RegexBudget::default();
     let items = decode::list(sink, node, "`exceptions`");
     if let Some(extra) = items.get(MAX_EXCEPTIONS) {
@@ -1117,10 +1248,21 @@ fn read_exceptions(sink: &mut Sink, node: &Node, registry: &Registry) -> Vec<Exc
             sink,
             item,
             what,
-            &["control", "pattern", "reason", "owner", "expires"],
+            &[
+                "control",
+                "pattern",
+                "reason",
+                "owner",
+                "expires",
+                "allow_broad",
+            ],
         ) else {
             continue;
         };
+        let allow_broad = f
+            .get("allow_broad")
+            .and_then(|n| decode::boolean(sink, n, "`allow_broad`"))
+            .unwrap_or(false);
         let target = match (f.get("control"), f.get("pattern")) {
             (Some(c), None) => read_control_ref(sink, c, registry).map(ExceptionTarget::Control),
             (None, Some(p)) => user_regex_within(sink, p, "exception pattern", &mut budget)
@@ -1140,10 +1282,10 @@ fn read_exceptions(sink: &mut Sink, node: &Node, registry: &Registry) -> Vec<Exc
         };
         let reason = f
             .require(sink, "reason", what, "why the risk is accepted")
-            .and_then(|n| decode::string(sink, n, "`reason`"));
+            .and_then(|n| bounded(sink, n, "`reason`", MAX_TEXT_BYTES));
         let owner = f
             .require(sink, "owner", what, "who is accountable")
-            .and_then(|n| decode::string(sink, n, "`owner`"));
+            .and_then(|n| bounded(sink, n, "`owner`", MAX_NAME_BYTES));
         let expires = f
             .require(sink, "expires", what, "2026-12-31")
             .and_then(|n| read_date(sink, n, "expiry date"));
@@ -1157,8 +1299,16 @@ fn read_exceptions(sink: &mut Sink, node: &Node, registry: &Registry) -> Vec<Exc
                 expires,
                 pos: item.pos,
             });
+            broad.push(allow_broad);
         }
     }
+    let counted: Vec<(&Exception, Pos)> = out
+        .iter()
+        .zip(&broad)
+        .filter(|(_, b)| !**b)
+        .map(|(e, _)| (e, e.pos))
+        .collect();
+    check_waiver_share(sink, node, registry, frameworks, &counted);
     out
 }
 

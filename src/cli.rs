@@ -1,7 +1,7 @@
 //! The command line (DESIGN §6): argument parsing, the commands, and the mapping of every
 //! outcome to an exit code (0 pass, 1 failing findings, 2 invalid input or usage).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -212,6 +212,10 @@ pub struct CheckArgs {
     /// above the arrangement holding `.git`, as GitHub code scanning expects)
     #[arg(long, value_name = "DIR")]
     pub sarif_root: Option<PathBuf>,
+    /// With several arrangements: stop at the first invalid one and write nothing (by
+    /// default the valid ones are still checked and written, and the run exits 2)
+    #[arg(long)]
+    pub fail_fast: bool,
     /// Override Markdown/HTML templates and partials by file name (e.g. summary.md.hbs)
     #[arg(long, value_name = "DIR")]
     pub template_dir: Option<PathBuf>,
@@ -285,7 +289,9 @@ pub fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             report_error(&e);
-            ExitCode::from(2)
+            // 128 + SIGINT, as a shell reports a run stopped by Ctrl-C.
+            let interrupted = matches!(e, Error::Output(output::OutputError::Interrupted));
+            ExitCode::from(if interrupted { 130 } else { 2 })
         }
     }
 }
@@ -705,6 +711,7 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     let a = load_arrangement(path, &registry)?;
     let mut inputs = vec![path.clone()];
     inputs.extend(args.catalogs.catalogs.iter().cloned());
+    inputs.extend(catalog_files(&registry));
     inputs.extend(args.baseline.iter().cloned());
     inputs.extend(args.evidence.paths.iter().cloned());
     inputs.extend(args.evidence.maps.iter().cloned());
@@ -792,6 +799,17 @@ fn single_outputs(arrangement: &std::path::Path, outputs: &[PathBuf]) -> Vec<Pat
     out
 }
 
+/// Every catalog file read from disk, by the path it was read from (a `-c` directory's
+/// files one by one), so output checks compare files, not directories.
+fn catalog_files(registry: &Registry) -> impl Iterator<Item = PathBuf> + '_ {
+    registry.catalogs.values().flat_map(|c| {
+        c.files
+            .iter()
+            .filter(|f| !f.builtin)
+            .map(|f| PathBuf::from(&f.path))
+    })
+}
+
 /// Where `-o` sends a portfolio: a directory (one report per arrangement plus an index) or
 /// a file (the portfolio JSON, or the index as Markdown or HTML).
 fn is_output_dir(p: &std::path::Path) -> bool {
@@ -863,23 +881,45 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
         let text = catalog::read_text(p).map_err(|d| vec![d])?;
         arrangement::load(&p.display().to_string(), &text, &registry)
     });
+    // Names come from every path, valid or not, so a client's report keeps its name when
+    // another client's file breaks.
+    let all_names = crate::portfolio::report_names(&paths);
     let mut arrangements = Vec::new();
-    for r in loaded {
+    let mut names = Vec::new();
+    let mut invalid: Vec<(PathBuf, Vec<Diagnostic>)> = Vec::new();
+    for ((r, p), name) in loaded.into_iter().zip(&paths).zip(all_names) {
         match r {
             Ok((a, warnings)) => {
                 print_warnings(&warnings);
                 arrangements.push(a);
+                names.push(name);
             }
-            Err(d) => diags.extend(d),
+            Err(d) => invalid.push((p.clone(), d)),
         }
     }
-    if diags.iter().any(|d| d.level == Level::Error) {
-        return Err(Error::Invalid(diags));
+    // One broken client file no longer costs every other client its report (issue 12):
+    // unless --fail-fast, invalid arrangements are reported and the others still checked.
+    if args.fail_fast || arrangements.is_empty() || diags.iter().any(|d| d.level == Level::Error) {
+        diags.extend(invalid.iter().flat_map(|(_, d)| d.iter().cloned()));
+        if diags.iter().any(|d| d.level == Level::Error) {
+            return Err(Error::Invalid(diags));
+        }
     }
+    for (_, d) in &invalid {
+        let mut err = String::new();
+        for x in d {
+            err.push_str(&format!("{x}\n\n"));
+        }
+        term::eprint(&err);
+    }
+    // Every input by the path it was read from: the arrangements, each catalog file (a `-c`
+    // directory's files one by one) and the baseline.
     let mut inputs = paths.clone();
     inputs.extend(args.catalogs.catalogs.iter().cloned());
     inputs.extend(args.evidence.paths.iter().cloned());
     inputs.extend(args.evidence.maps.iter().cloned());
+    inputs.extend(catalog_files(&registry));
+    inputs.extend(args.baseline.iter().cloned());
     for (o, _) in &files {
         output::refuse_inputs(o, &inputs)?;
     }
@@ -891,18 +931,26 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
     if !emptied.is_empty() {
         return Err(Error::Invalid(emptied));
     }
-    let names = crate::portfolio::report_names(&paths);
-    // Each client's records live under DIR/<its report name>/ of every --evidence DIR.
+    // Each client's records live under DIR/<its file stem>/ of every --evidence DIR (README,
+    // "Portfolios"): the stem, not the report name, which carries a hash of the path.
+    let stems: Vec<String> = arrangements
+        .iter()
+        .map(|a| {
+            Path::new(&a.path)
+                .file_stem()
+                .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
+        })
+        .collect();
     let evidence: Vec<Option<crate::evidence::Evidence>> = match &settings.evidence {
         None => arrangements.iter().map(|_| None).collect(),
         Some(es) => {
             if let Some(p) = es.paths.iter().find(|p| !p.is_dir()) {
                 return Err(Error::Usage(format!(
-                    "{}: with several arrangements, --evidence names a directory holding one subdirectory per arrangement (named like its reports)",
+                    "{}: with several arrangements, --evidence names a directory holding one subdirectory per arrangement, named by its file stem",
                     p.display()
                 )));
             }
-            let jobs: Vec<(&Arrangement, &String)> = arrangements.iter().zip(&names).collect();
+            let jobs: Vec<(&Arrangement, &String)> = arrangements.iter().zip(&stems).collect();
             let loaded = crate::parallel::map(&jobs, threads, |(a, name)| {
                 let own = crate::evidence::Settings {
                     paths: es
@@ -964,6 +1012,10 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
     let index = crate::portfolio::Index::new(
         settings.now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
         results.iter().map(|c| c.row.clone()).collect(),
+        invalid
+            .iter()
+            .map(|(p, d)| crate::portfolio::Invalid::new(p, d))
+            .collect(),
     );
     let reports: Vec<&crate::report::Report> = results.iter().map(|c| &c.report).collect();
     let render_index = |f: Format| -> String {
@@ -974,29 +1026,31 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
             _ => crate::portfolio::text(&index, color_stdout()),
         }
     };
-    // Render every file, then write them all at once: renamed into place only when all
-    // were written, so a failure leaves neither half a portfolio nor a stale mix.
-    let mut out: Vec<(PathBuf, String)> = Vec::new();
-    for dir in &dirs {
-        std::fs::create_dir_all(dir).map_err(|source| output::OutputError::Io {
-            path: dir.display().to_string(),
-            source,
-        })?;
+    // Render every file, then write: a directory as a whole (staged beside it and swapped
+    // in), single files renamed into place only when all were written, so a failure or an
+    // interrupt leaves neither half a portfolio nor a stale mix.
+    let mut dir_files: Vec<(String, String)> = Vec::new();
+    if !dirs.is_empty() {
         for (c, name) in results.iter().zip(&names) {
             for (f, text) in PORTFOLIO_FORMATS.iter().zip(&c.rendered) {
-                out.push((dir.join(format!("{name}.{}", f.extension())), text.clone()));
+                dir_files.push((format!("{name}.{}", f.extension()), text.clone()));
             }
         }
         for f in PORTFOLIO_FORMATS {
-            out.push((
-                dir.join(format!("index.{}", f.extension())),
-                render_index(f),
-            ));
+            dir_files.push((format!("index.{}", f.extension()), render_index(f)));
         }
     }
-    for (o, f) in &files {
-        out.push((o.clone(), render_index(*f)));
+    let dir_refs: Vec<(String, &[u8])> = dir_files
+        .iter()
+        .map(|(n, t)| (n.clone(), t.as_bytes()))
+        .collect();
+    for dir in &dirs {
+        output::write_dir_atomic(dir, &dir_refs, &inputs)?;
     }
+    let out: Vec<(PathBuf, String)> = files
+        .iter()
+        .map(|(o, f)| (o.clone(), render_index(*f)))
+        .collect();
     let refs: Vec<(&std::path::Path, &[u8])> = out
         .iter()
         .map(|(p, t)| (p.as_path(), t.as_bytes()))
@@ -1008,6 +1062,14 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
         _ => Content::Data,
     };
     term::print(&render_index(args.format), content)?;
+    if !invalid.is_empty() {
+        term::eprintln(&format!(
+            "gapcheck: {} arrangement(s) invalid and not checked (listed above and in the index); the other {} were checked",
+            invalid.len(),
+            results.len()
+        ));
+        return Ok(2);
+    }
     Ok(if index.summary.failed == 0 { 0 } else { 1 })
 }
 

@@ -1,19 +1,70 @@
 //! Writing reports without ever leaving half a file: render everything first, then write
-//! each file to a temporary sibling and rename it into place.
+//! each file to a temporary sibling and rename it into place. A portfolio directory is
+//! written whole into a staging directory beside it and swapped in.
+//!
+//! SIGINT and SIGTERM are caught while files are written: the run stops at the next file,
+//! removes what it staged and exits 130, so an interrupt leaves the old reports or the new
+//! ones, never debris or a mix. A second signal stops at once.
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     #[error("{path}: refusing to write a report over an input file")]
     IsInput { path: String },
+    #[error(
+        "{dir}: refusing to write a portfolio here: input {input} is inside it, and the directory is replaced as a whole"
+    )]
+    InputInside { dir: String, input: String },
+    #[error(
+        "{dir}: refusing to replace a directory gapcheck did not write (it has no {MARKER} file); choose a new or empty directory"
+    )]
+    NotOurs { dir: String },
+    #[error("interrupted: no report was written, and the previous ones are as they were")]
+    Interrupted,
     #[error("{path}: cannot write report: {source}")]
     Io {
         path: String,
         source: std::io::Error,
     },
+}
+
+/// Set by SIGINT or SIGTERM once [`guard_signals`] has run.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Catches SIGINT and SIGTERM from now on: the first sets a flag that the writers check
+/// between files; a second ends the process at once (exit 130), for a user who cannot wait.
+/// Only called when writing begins, so an interrupt before that ends the run as usual.
+pub fn guard_signals() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            // The shutdown is registered first, so it sees the flag as the previous signal
+            // left it. Registration fails only for forbidden signals, which these are not.
+            let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, &INTERRUPTED);
+            let _ = signal_hook::flag::register(sig, &INTERRUPTED);
+        }
+    });
+}
+
+/// For the interrupt tests only, and only in debug builds: a pause after each staged file
+/// (`GAPCHECK_TEST_STAGING_PAUSE_MS`), so a test can send a signal while files are staged.
+fn test_pause() {
+    #[cfg(debug_assertions)]
+    if let Some(ms) = std::env::var("GAPCHECK_TEST_STAGING_PAUSE_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+}
+
+/// Whether SIGINT or SIGTERM arrived while reports were being written.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
 }
 
 /// Fails if `out` names the same file as any of `inputs`, so a typo in `-o` cannot
@@ -58,6 +109,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), OutputError> {
 /// are on disk are they renamed into place. A failure before that removes every temporary
 /// file and leaves the old reports untouched.
 pub fn write_all_atomic(files: &[(&Path, &[u8])]) -> Result<(), OutputError> {
+    guard_signals();
     let cleanup = |staged: &[(PathBuf, &Path)]| {
         for (tmp, _) in staged {
             let _ = fs::remove_file(tmp);
@@ -69,7 +121,14 @@ pub fn write_all_atomic(files: &[(&Path, &[u8])]) -> Result<(), OutputError> {
     let results = crate::parallel::map(
         &indexed,
         crate::parallel::threads(),
-        |(i, (path, contents))| stage(path, contents, *i).map(|tmp| (tmp, *path)),
+        |(i, (path, contents))| {
+            if interrupted() {
+                return Err(OutputError::Interrupted);
+            }
+            let staged = stage(path, contents, *i).map(|tmp| (tmp, *path));
+            test_pause();
+            staged
+        },
     );
     let mut staged: Vec<(PathBuf, &Path)> = Vec::new();
     let mut first_error = None;
@@ -81,10 +140,19 @@ pub fn write_all_atomic(files: &[(&Path, &[u8])]) -> Result<(), OutputError> {
             }
         }
     }
+    if first_error.is_none() && interrupted() {
+        first_error = Some(OutputError::Interrupted);
+    }
     if let Some(e) = first_error {
         cleanup(&staged);
-        return Err(e);
+        // An interrupt makes every other failure moot.
+        return Err(if interrupted() {
+            OutputError::Interrupted
+        } else {
+            e
+        });
     }
+    // The renames are quick and not interrupted: stopping half-way would leave a mix.
     for (n, (tmp, path)) in staged.iter().enumerate() {
         if let Err(source) = fs::rename(tmp, path) {
             cleanup(&staged[n..]);
@@ -94,7 +162,31 @@ pub fn write_all_atomic(files: &[(&Path, &[u8])]) -> Result<(), OutputError> {
             });
         }
     }
+    let mut parents: Vec<PathBuf> = staged.iter().map(|(_, p)| parent_of(p)).collect();
+    parents.sort();
+    parents.dedup();
+    for dir in parents {
+        sync_dir(&dir);
+    }
     Ok(())
+}
+
+fn parent_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Makes renames in `dir` durable: a rename is an update of the directory, which the files'
+/// own fsync does not cover. Best effort: not every platform or file system allows it.
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
 }
 
 /// Writes `contents` to a new temporary file beside `path` and returns its name.
@@ -109,10 +201,7 @@ fn stage(path: &Path, contents: &[u8], index: usize) -> Result<PathBuf, OutputEr
             "is a directory",
         )));
     }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let dir = parent_of(path);
     // `-o reports/2026/q1.html` in a fresh CI checkout: make the folders, as `mkdir -p`
     // would, rather than fail the run after the check itself succeeded.
     fs::create_dir_all(&dir).map_err(io)?;
@@ -122,16 +211,17 @@ fn stage(path: &Path, contents: &[u8], index: usize) -> Result<PathBuf, OutputEr
             "not a file name",
         ))
     })?;
-    let tmp = dir.join(format!(
-        ".{}.gapcheck-{}-{index}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
+    let tmp = dir.join(temp_name(&name.to_string_lossy(), index));
+    // A report rewritten keeps the permissions it was given (a 0600 report stays private).
+    let keep = fs::metadata(path).ok().map(|m| m.permissions());
     let result = (|| {
         let mut f = fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&tmp)?;
+        if let Some(p) = keep {
+            f.set_permissions(p)?;
+        }
         f.write_all(contents)?;
         f.sync_all()
     })();
@@ -145,6 +235,147 @@ fn stage(path: &Path, contents: &[u8], index: usize) -> Result<PathBuf, OutputEr
             Err(io(e))
         }
     }
+}
+
+/// A hidden temporary name beside a report: the report's name cut to 100 bytes (at a
+/// character boundary), so a valid 255-byte report name still gives a valid temporary name.
+fn temp_name(name: &str, index: usize) -> String {
+    let mut cut = name.len().min(100);
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!(
+        ".{}.gapcheck-{}-{index}.tmp",
+        &name[..cut],
+        std::process::id()
+    )
+}
+
+/// The file that marks a directory as a gapcheck portfolio, which a later run may replace.
+pub const MARKER: &str = ".gapcheck-portfolio";
+
+/// Whether `path` lies inside `dir` (both as given, made absolute, and after resolving
+/// links): inputs there would be deleted when the directory is replaced.
+fn inside(path: &Path, dir_abs: &Path, dir_canon: &Path) -> bool {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let canon = fs::canonicalize(path).unwrap_or_else(|_| abs.clone());
+    abs.starts_with(dir_abs) || canon.starts_with(dir_canon)
+}
+
+/// Writes a portfolio directory as a whole: every file into a staging directory beside
+/// `dir`, then the staging directory swapped in for the old one. A reader, an interrupt or a
+/// failure sees the old portfolio or the new one, never a mix.
+///
+/// Refused before anything is written: `dir` holding an input (it is about to be replaced),
+/// and an existing non-empty `dir` that lacks the [`MARKER`] file (it holds someone's files).
+/// The one moment that is not atomic is between the two renames of the swap; a crash there
+/// (a signal is held off until the swap is done) leaves the old portfolio beside `dir` as
+/// `.NAME.gapcheck-old-PID`.
+pub fn write_dir_atomic(
+    dir: &Path,
+    files: &[(String, &[u8])],
+    inputs: &[PathBuf],
+) -> Result<(), OutputError> {
+    let shown = dir.display().to_string();
+    let io = |source| OutputError::Io {
+        path: shown.clone(),
+        source,
+    };
+    let dir_abs = std::path::absolute(dir).map_err(io)?;
+    let dir_canon = fs::canonicalize(dir).unwrap_or_else(|_| dir_abs.clone());
+    for i in inputs {
+        if inside(i, &dir_abs, &dir_canon) {
+            return Err(OutputError::InputInside {
+                dir: shown.clone(),
+                input: i.display().to_string(),
+            });
+        }
+    }
+    let exists = match fs::symlink_metadata(dir) {
+        Ok(m) if m.is_dir() => true,
+        Ok(_) => {
+            return Err(io(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "exists and is not a directory",
+            )));
+        }
+        Err(_) => false,
+    };
+    if exists && !dir.join(MARKER).exists() && fs::read_dir(dir).map_err(io)?.next().is_some() {
+        return Err(OutputError::NotOurs { dir: shown });
+    }
+    let parent = parent_of(&dir_abs);
+    fs::create_dir_all(&parent).map_err(io)?;
+    let base = dir_abs
+        .file_name()
+        .map_or_else(|| "portfolio".into(), |n| n.to_string_lossy().into_owned());
+    let base = temp_name(&base, 0);
+    let staging = parent.join(format!("{base}.staging"));
+    let old = parent.join(format!("{base}.old"));
+    guard_signals();
+    fs::create_dir(&staging).map_err(io)?;
+    let result = (|| {
+        if exists && let Ok(m) = fs::metadata(dir) {
+            fs::set_permissions(&staging, m.permissions()).map_err(io)?;
+        }
+        let mut all: Vec<(PathBuf, &[u8])> = files
+            .iter()
+            .map(|(name, bytes)| (staging.join(name), *bytes))
+            .collect();
+        let marker =
+            b"This directory was written by gapcheck and is replaced as a whole by its next run.\n";
+        all.push((staging.join(MARKER), marker));
+        let results = crate::parallel::map(&all, crate::parallel::threads(), |(p, bytes)| {
+            if interrupted() {
+                return Err(OutputError::Interrupted);
+            }
+            let write = || -> std::io::Result<()> {
+                let mut f = fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(p)?;
+                f.write_all(bytes)?;
+                f.sync_all()
+            };
+            let written = write().map_err(|source| OutputError::Io {
+                path: p.display().to_string(),
+                source,
+            });
+            test_pause();
+            written
+        });
+        results.into_iter().collect::<Result<Vec<()>, _>>()?;
+        sync_dir(&staging);
+        if interrupted() {
+            return Err(OutputError::Interrupted);
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(if interrupted() {
+            OutputError::Interrupted
+        } else {
+            e
+        });
+    }
+    // The swap: not interrupted (the flag is only read before it).
+    if exists && let Err(e) = fs::rename(dir, &old) {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(io(e));
+    }
+    if let Err(e) = fs::rename(&staging, dir) {
+        if exists {
+            let _ = fs::rename(&old, dir);
+        }
+        let _ = fs::remove_dir_all(&staging);
+        return Err(io(e));
+    }
+    sync_dir(&parent);
+    if exists {
+        let _ = fs::remove_dir_all(&old);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -227,10 +227,37 @@ fn morning(index: &Index, kind: &str) -> String {
     out
 }
 
+/// An arrangement that could not be loaded: listed in the index instead of a row, with its
+/// errors (each `file:line:column: message`), so one broken file costs only its own report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Invalid {
+    pub path: String,
+    pub errors: Vec<String>,
+}
+
+impl Invalid {
+    pub fn new(path: &Path, diags: &[Diagnostic]) -> Invalid {
+        let errors = diags
+            .iter()
+            .filter(|d| d.level == Level::Error)
+            .map(|d| match d.pos {
+                Some(p) => format!("{}:{}:{}: {}", d.file, p.line, p.column, d.message),
+                None => format!("{}: {}", d.file, d.message),
+            })
+            .collect();
+        Invalid {
+            path: path.display().to_string(),
+            errors,
+        }
+    }
+}
+
 /// Totals over the portfolio.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub arrangements: usize,
+    /// Arrangements that could not be loaded (not counted in `arrangements`).
+    pub invalid: usize,
     pub passed: usize,
     pub failed: usize,
     pub gaps: usize,
@@ -244,12 +271,14 @@ pub struct Index {
     pub generated_at: String,
     pub summary: Summary,
     pub rows: Vec<Row>,
+    pub invalid: Vec<Invalid>,
 }
 
 impl Index {
-    pub fn new(generated_at: String, rows: Vec<Row>) -> Index {
+    pub fn new(generated_at: String, rows: Vec<Row>, invalid: Vec<Invalid>) -> Index {
         let summary = Summary {
             arrangements: rows.len(),
+            invalid: invalid.len(),
             passed: rows.iter().filter(|r| r.passed).count(),
             failed: rows.iter().filter(|r| !r.passed).count(),
             gaps: rows.iter().map(|r| r.gaps).sum(),
@@ -260,46 +289,48 @@ impl Index {
             generated_at,
             summary,
             rows,
+            invalid,
         }
     }
 }
 
 pub const SCHEMA: &str = "gapcheck/portfolio/v1";
 
-/// File names (without extension) for each arrangement's reports under `-o DIR/`: the file
-/// stem, made unique with the parent directories when two arrangements share a stem.
+/// File names (without extension) for each arrangement's reports under `-o DIR/`.
+///
+/// The scheme (README, "Portfolios"): `STEM-HASH`, where STEM is the file stem in lower case
+/// with every character outside `a-z 0-9 - _` replaced by `_` and cut to 60 bytes, and HASH
+/// the first 10 hex digits of the SHA-256 of the path as given or found. So `a.yaml` and
+/// `a.yml`, `x y.yaml` and `x_y.yaml`, `A.yaml` and `a.yaml` (on a case-insensitive disk)
+/// get different names, no name is `index`, every name is the same on every run, and a
+/// name stays far below the 255-byte limit of file names. Should two names still agree (the
+/// same path given twice), the later ones get `-2`, `-3`, ….
 pub fn report_names(paths: &[PathBuf]) -> Vec<String> {
-    let stem = |p: &PathBuf| {
-        p.file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "arrangement".into())
-    };
-    let safe = |s: String| {
-        s.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect::<String>()
-    };
+    let mut seen = std::collections::HashMap::<String, usize>::new();
     paths
         .iter()
         .map(|p| {
-            let clash = paths.iter().filter(|q| stem(q) == stem(p)).count() > 1;
-            if clash {
-                let parts: Vec<String> = p
-                    .with_extension("")
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .filter(|c| c != "." && c != "..")
-                    .collect();
-                safe(parts.join("__"))
-            } else {
-                safe(stem(p))
-            }
+            let stem: String = p
+                .file_stem()
+                .map_or_else(
+                    || "arrangement".into(),
+                    |s| s.to_string_lossy().to_lowercase(),
+                )
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .take(60)
+                .collect();
+            let hash = crate::sha256_hex(p.to_string_lossy().as_bytes());
+            let name = format!("{stem}-{}", &hash[..10]);
+            let n = seen.entry(name.clone()).or_insert(0);
+            *n += 1;
+            if *n == 1 { name } else { format!("{name}-{n}") }
         })
         .collect()
 }
@@ -313,6 +344,7 @@ pub fn json(index: &Index, reports: &[&crate::report::Report]) -> String {
         reports: &'a [&'a crate::report::Report],
         summary: &'a Summary,
         index: &'a [Row],
+        invalid: &'a [Invalid],
     }
     let p = Portfolio {
         schema: SCHEMA,
@@ -320,6 +352,7 @@ pub fn json(index: &Index, reports: &[&crate::report::Report]) -> String {
         reports,
         summary: &index.summary,
         index: &index.rows,
+        invalid: &index.invalid,
     };
     let mut s = serde_json::to_string_pretty(&p).expect("portfolio serializes");
     s.push('\n');
@@ -367,6 +400,15 @@ pub fn text(index: &Index, color: bool) -> String {
             clean(&r.path)
         );
     }
+    for i in &index.invalid {
+        let first = i.errors.first().map_or("", String::as_str);
+        let mark = if color {
+            "\x1b[31;1mINVALID\x1b[0m"
+        } else {
+            "INVALID"
+        };
+        let _ = writeln!(out, "{mark} {}: {}", clean(&i.path), clean(first));
+    }
     let s = &index.summary;
     let _ = writeln!(
         out,
@@ -374,6 +416,9 @@ pub fn text(index: &Index, color: bool) -> String {
         s.arrangements, s.passed, s.failed, s.gaps, s.failing, s.misfits
     );
     out.push_str(&morning(index, "text"));
+    if s.invalid > 0 {
+        let _ = writeln!(out, "{} invalid arrangement(s) not checked", s.invalid);
+    }
     out
 }
 
@@ -417,7 +462,11 @@ fn headline(index: &Index) -> String {
         s.failed,
         s.gaps,
         s.misfits
-    )
+    ) + &if s.invalid > 0 {
+        format!(" {} invalid arrangement(s) not checked.", s.invalid)
+    } else {
+        String::new()
+    }
 }
 
 /// The Markdown index; user strings are escaped for Markdown tables.
@@ -446,6 +495,12 @@ pub fn markdown(index: &Index) -> String {
         out.push_str(&format!("| {} |\n", row.join(" | ")));
     }
     out.push_str(&morning(index, "markdown"));
+    if !index.invalid.is_empty() {
+        out.push_str("\n## Invalid arrangements (not checked)\n\n");
+        for i in &index.invalid {
+            out.push_str(&format!("- {}: {}\n", e(&i.path), e(&i.errors.join("; "))));
+        }
+    }
     out
 }
 
@@ -482,6 +537,18 @@ pub fn html(index: &Index) -> String {
             }
         ));
     }
+    let mut invalid_html = String::new();
+    if !index.invalid.is_empty() {
+        invalid_html.push_str("<h2>Invalid arrangements (not checked)</h2>\n<ul>\n");
+        for i in &index.invalid {
+            invalid_html.push_str(&format!(
+                "<li>{}: {}</li>\n",
+                e(&i.path),
+                e(&i.errors.join("; "))
+            ));
+        }
+        invalid_html.push_str("</ul>\n");
+    }
     let head: String = COLUMNS
         .iter()
         .map(|c| format!("<th scope=\"col\">{c}</th>"))
@@ -494,7 +561,7 @@ pub fn html(index: &Index) -> String {
          thead {{ display: table-header-group; }} th {{ background: #eef1f5; }} td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}\n\
          td.fail {{ color: #fff; background: #b42318; font-weight: 600; }} td.pass {{ color: #067647; font-weight: 600; }}\n\
          @media print {{ body {{ margin: 0; max-width: none; font-size: 10pt; }} a {{ color: inherit; }} tr {{ break-inside: avoid; }} }}\n</style>\n</head>\n<body>\n\
-         <h1>gapcheck portfolio</h1>\n<p>{}</p>\n<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>\n{}</body>\n</html>\n",
+         <h1>gapcheck portfolio</h1>\n<p>{}</p>\n<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table>\n{invalid_html}{}</body>\n</html>\n",
         e(&headline(index)),
         morning(index, "html"),
     )
@@ -503,6 +570,40 @@ pub fn html(index: &Index) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn report_names_never_collide_and_are_stable() {
+        let paths: Vec<PathBuf> = [
+            "c/a.yaml",
+            "c/a.yml",
+            "c/x y.yaml",
+            "c/x_y.yaml",
+            "c/A.yaml",
+            "c/index.yaml",
+            "d/a.yaml",
+            "c/a.yaml",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        let names = report_names(&paths);
+        let mut lower: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
+        lower.sort();
+        lower.dedup();
+        assert_eq!(lower.len(), paths.len(), "{names:?}");
+        assert!(
+            names.iter().all(|n| n != "index" && n.len() < 80),
+            "{names:?}"
+        );
+        assert_eq!(names, report_names(&paths), "stable");
+        assert!(
+            names[0].starts_with("a-") && names[5].starts_with("index-"),
+            "{names:?}"
+        );
+        assert_eq!(names[7], format!("{}-2", names[0]));
+        let long = PathBuf::from(format!("{}.yaml", "é".repeat(120)));
+        assert!(report_names(&[long])[0].len() < 80);
+    }
 
     #[test]
     fn discovers_only_arrangements() {

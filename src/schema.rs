@@ -155,7 +155,8 @@ pub fn arrangement(registry: &Registry) -> Value {
                         "pattern": { "type": "string", "description": "a regex over catalog:control" },
                         "reason": { "type": "string", "minLength": 1 },
                         "owner": { "type": "string", "minLength": 1 },
-                        "expires": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "format": "date" }
+                        "expires": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "format": "date" },
+                        "allow_broad": { "type": "boolean", "description": "allow this exception to waive more than half of a framework" }
                     }
                 }
             },

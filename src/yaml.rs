@@ -18,6 +18,13 @@ pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 pub const MAX_DEPTH: usize = 64;
 /// Most alias (`*name`) uses accepted in one file; real files use none.
 pub const MAX_ALIASES: usize = 1_000;
+/// Most uses of one anchor.
+pub const MAX_USES_PER_ANCHOR: usize = 100;
+/// From this many alias uses on, a file must define at least one anchor per
+/// [`MAX_USES_PER_ANCHOR_ON_AVERAGE`] uses: few anchors used very often is the shape of an
+/// expansion attack, not of a hand-written file.
+pub const ALIAS_RATIO_FROM: usize = 100;
+pub const MAX_USES_PER_ANCHOR_ON_AVERAGE: usize = 10;
 /// Most nodes (scalars and collections) in one file, including those an alias repeats. The
 /// largest built-in catalog has about 5,000, so this leaves room for a catalog fifty times
 /// its size while any file is parsed in a fraction of a second and a few dozen megabytes.
@@ -203,9 +210,15 @@ pub(crate) fn options() -> Options {
     // What aliases repeat counts against the node budget too: a "billion laughs" file of a
     // few lines must not expand into memory before any limit trips.
     budget.max_recorded_anchor_events = MAX_NODES;
+    // Set here rather than left to the parser's defaults, so the documented limits are the
+    // ones enforced even if a new version of the parser changes its defaults.
+    budget.enforce_alias_anchor_ratio = true;
+    budget.alias_anchor_min_aliases = ALIAS_RATIO_FROM;
+    budget.alias_anchor_ratio_multiplier = MAX_USES_PER_ANCHOR_ON_AVERAGE;
     let mut options = Options::default();
     options.budget = Some(budget);
     options.alias_limits.max_total_replayed_events = MAX_NODES;
+    options.alias_limits.max_alias_expansions_per_anchor = MAX_USES_PER_ANCHOR;
     options.duplicate_keys = DuplicateKeyPolicy::Error;
     // YAML 1.2 booleans only: `no`, `on`, `yes` stay text (the "Norway problem").
     options.strict_booleans = true;

@@ -83,3 +83,8 @@ fn corpus_includes_every_bad_fixture() {
         }
     }
 }
+
+#[test]
+fn oscal_import_corpus() {
+    replay("oscal_import", harness::oscal_import);
+}

@@ -74,7 +74,10 @@ fn oscal_parameter_expansion_has_an_output_budget() {
     // 8 levels of 40 choices: 40^8 copies from a 12 KB file, which used to never finish.
     let json = nested_params(8, 40);
     assert!(json.len() < 16 * 1024);
-    let e = timed("exponential expansion", || import(&json)).unwrap_err();
+    // No time bound here: this unoptimized build does the 16 MiB of expansion the budget
+    // allows, which takes seconds on a loaded machine. benches/hostile.sh times the release
+    // binary on the same input (0.27 s at load 13).
+    let e = import(&json).unwrap_err();
     assert!(e.contains("expands the prose past 16 MiB"), "{e}");
     assert!(
         e.contains("catalog.groups[0].controls[0].parts[0].prose"),
@@ -415,4 +418,428 @@ fn junit_drops_characters_xml_forbids() {
         .expect("organization property");
     // quick-junit drops C0 controls itself (with ANSI escapes); U+FFFE and U+FFFF were ours.
     assert_eq!(org, "Cedar \u{FFFD}\u{FFFD} Advisors");
+}
+
+// ---------------------------------------------------------------------------------------
+// Items 4, 5 and 6: portfolio output never touches inputs, never collides, never mixes.
+
+/// A directory of client arrangements named to collide under the old naming scheme.
+fn clients(dir: &std::path::Path) -> std::path::PathBuf {
+    let c = dir.join("clients");
+    std::fs::create_dir(&c).unwrap();
+    for (from, to) in [
+        ("managed", "a.yaml"),
+        ("co-managed", "a.yml"),
+        ("clinic", "x y.yaml"),
+        ("credit-union", "x_y.yaml"),
+        ("break-fix-office", "index.yaml"),
+    ] {
+        std::fs::copy(format!("fixtures/{from}.yaml"), c.join(to)).unwrap();
+    }
+    c
+}
+
+fn listing(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn portfolio_refuses_an_output_directory_holding_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = clients(dir.path());
+    let before = listing(&c);
+    let managed = std::fs::read(c.join("a.yaml")).unwrap();
+    let c_str = format!("{}/", c.display());
+    let out = common::run(&["check", &c_str, "-o", &c_str, "--today", common::TODAY]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("is inside it"), "{}", out.stderr);
+    assert_eq!(listing(&c), before);
+    assert_eq!(std::fs::read(c.join("a.yaml")).unwrap(), managed);
+
+    // A catalog given with -c inside the output directory, by another spelling.
+    let cats = dir.path().join("cats");
+    std::fs::create_dir(&cats).unwrap();
+    std::fs::copy("fixtures/catalogs/reasons.yaml", cats.join("r.yaml")).unwrap();
+    let other = format!("{}/../cats/", c.display());
+    let out = common::run(&[
+        "check",
+        c.to_str().unwrap(),
+        "-c",
+        cats.to_str().unwrap(),
+        "-o",
+        &other,
+        "--today",
+        common::TODAY,
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("is inside it"), "{}", out.stderr);
+    assert_eq!(listing(&cats), ["r.yaml"]);
+
+    // A directory gapcheck did not write is not replaced.
+    let mine = dir.path().join("mine");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(mine.join("notes.txt"), "keep me").unwrap();
+    let out = common::run(&[
+        "check",
+        c.to_str().unwrap(),
+        "-o",
+        &format!("{}/", mine.display()),
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("did not write"), "{}", out.stderr);
+    assert_eq!(listing(&mine), ["notes.txt"]);
+}
+
+#[test]
+fn portfolio_report_names_never_collide_and_links_point_at_their_own_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = clients(dir.path());
+    let out_dir = dir.path().join("out");
+    let out = common::run(&[
+        "check",
+        c.to_str().unwrap(),
+        "-o",
+        &format!("{}/", out_dir.display()),
+        "--today",
+        common::TODAY,
+    ]);
+    assert!(out.code < 2, "{}", out.stderr);
+    let files = listing(&out_dir);
+    // 5 arrangements x 3 formats, 3 index files, the marker.
+    assert_eq!(files.len(), 5 * 3 + 3 + 1, "{files:?}");
+    let index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("index.json")).unwrap())
+            .unwrap();
+    for row in index["index"].as_array().unwrap() {
+        let json = row["reports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r.as_str().unwrap().ends_with(".json"))
+            .unwrap()
+            .as_str()
+            .unwrap();
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out_dir.join(json)).unwrap()).unwrap();
+        assert_eq!(report["arrangement"]["path"], row["path"], "{json}");
+    }
+    // Stable: a second run writes the same names.
+    let again = common::run(&[
+        "check",
+        c.to_str().unwrap(),
+        "-o",
+        &format!("{}/", out_dir.display()),
+        "--today",
+        common::TODAY,
+    ]);
+    assert!(again.code < 2, "{}", again.stderr);
+    assert_eq!(listing(&out_dir), files);
+}
+
+/// Starts `args`, waits until a file whose name contains `marker` appears in `watch`
+/// (staging has begun), then sends SIGINT; returns the exit code and stderr.
+fn interrupt_while_staging(
+    args: &[&str],
+    watch: &std::path::Path,
+    marker: &str,
+    signal: &str,
+) -> (Option<i32>, String) {
+    let child = raw()
+        .args(args)
+        .env("SOURCE_DATE_EPOCH", "2000000000")
+        .env("GAPCHECK_TEST_STAGING_PAUSE_MS", "1000")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !listing(watch).iter().any(|n| n.contains(marker)) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "staging never began"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(20));
+    let _ = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn an_interrupted_portfolio_leaves_the_old_one_and_no_debris() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("clients");
+    std::fs::create_dir(&c).unwrap();
+    for i in 0..6 {
+        std::fs::copy("fixtures/clinic.yaml", c.join(format!("c{i}.yaml"))).unwrap();
+    }
+    let out_dir = dir.path().join("out");
+    let target = format!("{}/", out_dir.display());
+    let args = [
+        "check",
+        c.to_str().unwrap(),
+        "-o",
+        &target,
+        "--today",
+        common::TODAY,
+    ];
+    let first = raw()
+        .args(args)
+        .env("SOURCE_DATE_EPOCH", "1000000000")
+        .output()
+        .unwrap();
+    assert!(first.status.code().unwrap() < 2);
+    let old = listing(&out_dir);
+    let old_index = std::fs::read(out_dir.join("index.json")).unwrap();
+    for signal in ["-INT", "-TERM"] {
+        let (code, stderr) = interrupt_while_staging(&args, dir.path(), "staging", signal);
+        assert_eq!(code, Some(130), "{stderr}");
+        assert!(stderr.contains("interrupted"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        // No staging directory or temporary file beside it, and the old portfolio whole.
+        assert_eq!(listing(dir.path()), ["clients", "out"]);
+        assert_eq!(listing(&out_dir), old);
+        assert_eq!(
+            std::fs::read(out_dir.join("index.json")).unwrap(),
+            old_index
+        );
+    }
+    // Single reports too: the temporary files go, the old reports stay.
+    let single = ["check", "fixtures/clinic.yaml", "--today", common::TODAY];
+    let a = out_dir.join("../r.json");
+    let b = out_dir.join("../r.md");
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let mut with_outputs = single.to_vec();
+    with_outputs.extend(["-o", a, "-o", b]);
+    assert!(
+        raw()
+            .args(&with_outputs)
+            .output()
+            .unwrap()
+            .status
+            .code()
+            .unwrap()
+            < 2
+    );
+    let before = std::fs::read(a).unwrap();
+    let (code, stderr) = interrupt_while_staging(&with_outputs, dir.path(), ".tmp", "-INT");
+    assert_eq!(code, Some(130), "{stderr}");
+    assert_eq!(listing(dir.path()), ["clients", "out", "r.json", "r.md"]);
+    assert_eq!(std::fs::read(a).unwrap(), before);
+}
+
+#[test]
+fn a_rewritten_report_keeps_its_permissions_and_long_names_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let args = |o: &std::path::Path| {
+        common::run(&[
+            "check",
+            "fixtures/managed.yaml",
+            "--today",
+            common::TODAY,
+            "-o",
+            o.to_str().unwrap(),
+        ])
+    };
+    assert!(args(&report).code < 2);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(args(&report).code < 2);
+        let mode = std::fs::metadata(&report).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // A 255-byte file name is valid; its temporary sibling must be too.
+    let long = dir.path().join(format!("{}.json", "r".repeat(250)));
+    let out = args(&long);
+    assert!(out.code < 2, "{}", out.stderr);
+    assert!(long.exists());
+}
+
+// ---------------------------------------------------------------------------------------
+// Item 10: catch-all exceptions.
+
+#[test]
+fn catch_all_exceptions_are_errors_unless_allowed() {
+    use gapcheck::arrangement::MAX_WAIVED_PERCENT;
+    assert_eq!(MAX_WAIVED_PERCENT, 50);
+    for pattern in [
+        "'.*'",
+        "''",
+        "'^glba-safeguards:|'",
+        "'^nist-800-53-conmon:'",
+    ] {
+        let (_d, p) = managed_with_exceptions(&exception(&format!("pattern: {pattern}")));
+        let out = check(&p);
+        assert_eq!(out.code, 2, "{pattern}: {}", out.stderr);
+        assert!(out.stderr.contains("(more than 50%)"), "{}", out.stderr);
+        assert!(out.stderr.contains("a.yaml:66:"), "{}", out.stderr);
+        let allowed = exception(&format!("pattern: {pattern}")) + "    allow_broad: true\n";
+        let (_d, p) = managed_with_exceptions(&allowed);
+        let out = check(&p);
+        assert!(out.code < 2, "{pattern} with allow_broad: {}", out.stderr);
+    }
+    // At the limit: exactly half of service-model's controls (SM-01..SM-0N) by control id
+    // is allowed, one more is not.
+    let registry = gapcheck::catalog::Registry::load(true, &[]).unwrap();
+    let ids: Vec<String> = registry
+        .get("service-model")
+        .unwrap()
+        .controls
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
+    let half = ids.len() * MAX_WAIVED_PERCENT / 100;
+    let items = |n: usize| -> String {
+        ids[..n]
+            .iter()
+            .map(|id| exception(&format!("control: service-model:{id}")))
+            .collect()
+    };
+    let (_d, at) = managed_with_exceptions(&items(half));
+    let out = check(&at);
+    assert!(out.code < 2, "{half} of {}: {}", ids.len(), out.stderr);
+    let (_d, past) = managed_with_exceptions(&items(half + 1));
+    let out = check(&past);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("the exceptions together waive"),
+        "{}",
+        out.stderr
+    );
+    // A narrow pattern is fine.
+    let (_d, p) = managed_with_exceptions(&exception(r"pattern: '^nist-800-53-conmon:CA-7\('"));
+    assert!(check(&p).code < 2);
+}
+
+// ---------------------------------------------------------------------------------------
+// Item 2: strings that reports repeat have a length budget.
+
+#[test]
+fn repeated_strings_are_limited_at_their_budget() {
+    use gapcheck::arrangement::{MAX_NAME_BYTES, MAX_TEXT_BYTES};
+    assert_eq!((MAX_NAME_BYTES, MAX_TEXT_BYTES), (256, 2_048));
+    let reason = |n: usize| {
+        MANAGED.replace(
+            "reason: Independent assessor engagement signed; first assessment scheduled",
+            &format!("reason: {}", "r".repeat(n)),
+        )
+    };
+    let name = |n: usize| {
+        MANAGED.replace(
+            "name: BluePeak Managed IT",
+            &format!("name: {}", "n".repeat(n)),
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let run = |text: String| {
+        let p = dir.path().join("a.yaml");
+        std::fs::write(&p, text).unwrap();
+        timed("a long string", || check(p.to_str().unwrap()))
+    };
+    for (ok, past, line) in [
+        (reason(MAX_TEXT_BYTES), reason(MAX_TEXT_BYTES + 1), 63),
+        (name(MAX_NAME_BYTES), name(MAX_NAME_BYTES + 1), 25),
+    ] {
+        let out = run(ok);
+        assert!(out.code < 2, "{}", out.stderr);
+        let out = run(past);
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(out.stderr.contains("bytes long; at most"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!("a.yaml:{line}:")),
+            "{}",
+            out.stderr
+        );
+    }
+    // The issue's files: a 1 MiB reason (270 MB of JSON), a 256 KiB provider name (100 MB
+    // of HTML). Refused at once.
+    for text in [reason(1 << 20), name(256 << 10)] {
+        let out = run(text);
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(out.stderr.len() < 64 << 10, "the error repeats the string");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Item 12, the smaller ones.
+
+#[test]
+fn alias_limits_per_anchor_and_on_average_are_the_documented_ones() {
+    use gapcheck::yaml::{MAX_USES_PER_ANCHOR, MAX_USES_PER_ANCHOR_ON_AVERAGE};
+    assert_eq!(
+        (MAX_USES_PER_ANCHOR, MAX_USES_PER_ANCHOR_ON_AVERAGE),
+        (100, 10)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.yaml");
+    // `anchors` tools each anchored, then `uses` aliases of the first one.
+    let file = |anchors: usize, uses: usize| {
+        let mut tools: Vec<String> = (0..anchors).map(|i| format!("&t{i} x{i}")).collect();
+        tools.extend(std::iter::repeat_n("*t0".to_owned(), uses));
+        MANAGED.replace(
+            "tooling: [rmm, edr, siem, vulnerability-scanner, ticketing, backup]",
+            &format!("tooling: [{}]", tools.join(", ")),
+        )
+    };
+    for (anchors, uses, ok) in [
+        (1, 99, true),   // under 100 uses the ratio does not apply
+        (10, 100, true), // 10 uses per anchor on average: at the limit
+        (10, 101, false),
+        (11, 100, true), // 100 uses of one anchor: at the limit
+        (11, 101, false),
+    ] {
+        std::fs::write(&p, file(anchors, uses)).unwrap();
+        let out = check(p.to_str().unwrap());
+        assert_eq!(
+            out.code < 2,
+            ok,
+            "{anchors} anchors, {uses} uses: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn empty_evidence_and_odd_ftes_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.yaml");
+    let run = |text: String| {
+        std::fs::write(&p, text).unwrap();
+        check(p.to_str().unwrap())
+    };
+    let out = run(MANAGED.replace(
+        "evidence: policies/ftc-notification-procedure.pdf",
+        "evidence: '  '",
+    ));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("empty `evidence`"), "{}", out.stderr);
+    for (ftes, ok) in [
+        ("1000000", true),
+        ("1000001", false),
+        ("1e308", false),
+        (".nan", false),
+    ] {
+        let out = run(MANAGED.replace("    ftes: 0\n", &format!("    ftes: {ftes}\n")));
+        assert_eq!(out.code < 2, ok, "ftes {ftes}: {}", out.stderr);
+    }
+    let out = common::run(&["check", "-f", "json", "--today", common::TODAY, {
+        std::fs::write(&p, MANAGED.replace("    ftes: 0\n", "    ftes: -0.0\n")).unwrap();
+        p.to_str().unwrap()
+    }]);
+    assert!(!out.stdout.contains("-0 FTE"), "{}", out.stdout);
+    assert!(out.stdout.contains("\"0 FTE\""), "{}", out.stdout);
 }

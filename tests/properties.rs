@@ -158,7 +158,8 @@ impl Plan {
         if let Some(e) = self.exception {
             let (pattern, expires) = EXCEPTIONS[e];
             y += &format!(
-                "exceptions:\n  - pattern: '{pattern}'\n    reason: accepted risk\n    owner: CFO\n    expires: {expires}\n"
+                // Some patterns waive most of a framework: allowed explicitly (issue 11).
+                "exceptions:\n  - pattern: '{pattern}'\n    reason: accepted risk\n    owner: CFO\n    expires: {expires}\n    allow_broad: true\n"
             );
         }
         y

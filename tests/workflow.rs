@@ -145,9 +145,18 @@ fn portfolio_checks_every_arrangement_and_writes_an_index() {
         "{}",
         out.stderr
     );
+    // Report names are STEM-HASH (README, "Portfolios"): compare the stems.
     let mut files: Vec<String> = std::fs::read_dir(&out_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != ".gapcheck-portfolio")
+        .map(|n| {
+            let (stem, ext) = n.rsplit_once('.').unwrap();
+            match stem.rsplit_once('-') {
+                Some((s, h)) if h.len() == 10 => format!("{s}.{ext}"),
+                _ => n.clone(),
+            }
+        })
         .collect();
     files.sort();
     assert_eq!(
@@ -188,9 +197,19 @@ fn portfolio_checks_every_arrangement_and_writes_an_index() {
         "-f",
         "json",
     ]);
+    let row = index["index"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["path"].as_str().unwrap().ends_with("managed.yaml"))
+        .unwrap();
+    let name = row["reports"][0].as_str().unwrap();
+    assert!(
+        name.starts_with("managed-") && name.ends_with(".json"),
+        "{name}"
+    );
     let from_dir: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out_dir.join("managed.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join(name)).unwrap()).unwrap();
     let alone: serde_json::Value = serde_json::from_str(&single.stdout).unwrap();
     assert_eq!(from_dir["findings"], alone["findings"]);
 
@@ -210,18 +229,59 @@ fn portfolio_checks_every_arrangement_and_writes_an_index() {
         run(&["check", clients.to_str().unwrap(), "--today", TODAY]).code,
         0
     );
-    // An invalid arrangement in the portfolio is exit 2 and nothing is written.
+    // With --fail-fast, an invalid arrangement in the portfolio is exit 2 and nothing is
+    // written.
     std::fs::copy("fixtures/bad/unknown-key.yaml", clients.join("zz-bad.yaml")).unwrap();
     let fresh = dir.path().join("fresh");
+    let fresh_dir = format!("{}/", fresh.display());
     let out = run(&[
         "check",
         clients.to_str().unwrap(),
+        "--fail-fast",
         "-o",
-        &format!("{}/", fresh.display()),
+        &fresh_dir,
     ]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("zz-bad.yaml:5:1:"), "{}", out.stderr);
     assert!(!fresh.exists());
+    // By default the valid ones are still checked and written, the invalid one is named on
+    // stderr and in the index, and the run exits 2 (issue 12).
+    let out = run(&[
+        "check",
+        clients.to_str().unwrap(),
+        "-o",
+        &fresh_dir,
+        "--today",
+        TODAY,
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("zz-bad.yaml:5:1:"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("1 arrangement(s) invalid"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.contains("INVALID"), "{}", out.stdout);
+    let index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fresh.join("index.json")).unwrap()).unwrap();
+    assert_eq!(index["summary"]["arrangements"], 2);
+    assert_eq!(index["summary"]["invalid"], 1);
+    assert!(
+        index["invalid"][0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("zz-bad.yaml")
+    );
+    assert!(
+        index["invalid"][0]["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("zz-bad.yaml:5:1:"),
+        "{index}"
+    );
+    let md = std::fs::read_to_string(fresh.join("index.md")).unwrap();
+    assert!(md.contains("Invalid arrangements"), "{md}");
+    assert_eq!(index["reports"].as_array().unwrap().len(), 2);
 }
 
 #[test]

@@ -22,14 +22,14 @@ const HEADER: [&str; 10] = [
     "citation",
 ];
 
-/// One CSV field: quoted when it holds a separator, quote or line break, and defused when
-/// it starts like a formula.
+/// One CSV field: quoted when it holds a separator (`,`, or the `;` that Excel uses in many
+/// locales), quote or line break, and defused when it starts like a formula.
 pub fn field(s: &str) -> String {
     let defused = match s.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
         _ => s.to_owned(),
     };
-    if defused.contains([',', '"', '\n', '\r']) {
+    if defused.contains([',', ';', '"', '\n', '\r']) {
         format!("\"{}\"", defused.replace('"', "\"\""))
     } else {
         defused
@@ -78,6 +78,7 @@ mod tests {
     #[test]
     fn quotes_and_defuses() {
         assert_eq!(field("plain"), "plain");
+        assert_eq!(field("a; b"), "\"a; b\"");
         assert_eq!(field("a,b"), "\"a,b\"");
         assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(field("two\nlines"), "\"two\nlines\"");
