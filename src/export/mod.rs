@@ -20,6 +20,18 @@ use serde::Serialize;
 
 use crate::catalog::{Catalog, Control, Prop};
 
+/// The digests of every evaluated catalog, joined: part of each document's UUID seed, so a
+/// changed catalog gives a new document identity while the same inputs give the same one.
+pub(crate) fn catalog_digests(run: &crate::report::Run) -> String {
+    let shas: Vec<String> = run
+        .evaluation
+        .scopes
+        .iter()
+        .map(|s| s.catalog.sha256())
+        .collect();
+    shas.join(",")
+}
+
 /// How a document is written: by the output file's extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {

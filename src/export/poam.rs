@@ -438,18 +438,12 @@ pub fn build(run: &Run, items: &[Item]) -> Option<Document> {
          organization's exceptions; gapcheck sets no other date."
             .into(),
     );
-    let catalog_shas: Vec<String> = run
-        .evaluation
-        .scopes
-        .iter()
-        .map(|s| s.catalog.sha256())
-        .collect();
     Some(Document {
         poam: Poam {
             uuid: uuid::of(&[
                 "poam",
                 &a.sha256,
-                &catalog_shas.join(","),
+                &super::catalog_digests(run),
                 &run.today,
                 env!("CARGO_PKG_VERSION"),
             ]),

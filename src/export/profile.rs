@@ -107,18 +107,12 @@ pub fn build(run: &Run) -> Result<Document, String> {
          file `gapcheck catalog export ID --format oscal` writes, expected beside this profile."
             .into(),
     );
-    let shas: Vec<String> = run
-        .evaluation
-        .scopes
-        .iter()
-        .map(|s| s.catalog.sha256())
-        .collect();
     Ok(Document {
         profile: Profile {
             uuid: uuid::of(&[
                 "profile",
                 &a.sha256,
-                &shas.join(","),
+                &super::catalog_digests(run),
                 env!("CARGO_PKG_VERSION"),
             ]),
             metadata,

@@ -708,18 +708,12 @@ pub fn build(run: &Run, as_provider: Option<&str>) -> Result<Document, SspError>
         },
     };
 
-    let catalog_shas: Vec<String> = run
-        .evaluation
-        .scopes
-        .iter()
-        .map(|s| s.catalog.sha256())
-        .collect();
     Ok(Document {
         ssp: Ssp {
             uuid: uuid::of(&[
                 "ssp",
                 &a.sha256,
-                &catalog_shas.join(","),
+                &super::catalog_digests(run),
                 view,
                 env!("CARGO_PKG_VERSION"),
             ]),
