@@ -72,6 +72,7 @@ fn builtin_catalogs_load_without_warnings() {
             "cmmc",
             "glba-safeguards",
             "hipaa-security",
+            "ncua-748",
             "nist-800-53-conmon",
             "nist-csf-2.0",
             "nydfs-500",
@@ -89,6 +90,7 @@ fn every_catalog_file_validates_on_its_own() {
         "cmmc",
         "glba-safeguards",
         "hipaa-security",
+        "ncua-748",
         "nist-800-53-conmon",
         "nist-csf-2.0",
         "nydfs-500",
@@ -200,7 +202,7 @@ fn glba_ids_and_small_institution_exemptions_match_the_rule() {
 /// The catalogs added for credit unions, New York financial services and CSF users: every
 /// control cites its source, and every mapping says why (the rationale quotes the words that
 /// justify each capability). A control without `requires` still says why it has none.
-const SOURCED_CATALOGS: &[&str] = &["nist-csf-2.0", "nydfs-500"];
+const SOURCED_CATALOGS: &[&str] = &["ncua-748", "nist-csf-2.0", "nydfs-500"];
 
 #[test]
 fn every_control_of_the_new_catalogs_is_cited_and_explained() {
@@ -229,6 +231,90 @@ fn every_control_of_the_new_catalogs_is_cited_and_explained() {
     }
 }
 
+// ---------------------------------------------------------------- NCUA Part 748
+
+/// Ids, applicability and deadlines of 12 CFR 748.0 and 748.1 against a transcription typed
+/// from the eCFR text (tests/expected/ncua-748.tsv: id, fact, deadline, words the statement
+/// must contain), and the status of what the catalog leaves out.
+#[test]
+fn ncua_ids_facts_and_deadlines_match_part_748() {
+    use gapcheck::capability::{Cadence, Duration};
+    let r = registry();
+    let cat = catalog(&r, "ncua-748");
+    let rows = tsv("ncua-748", 4);
+    let expected: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(ids(cat), expected);
+    let pattern = cat.id_pattern.as_ref().expect("id_pattern");
+    // The appendix paragraphs the scheme reserves fit it too.
+    for id in expected.iter().copied().chain([
+        "748-App-A-III.C.1",
+        "748-App-A-III.C.1.a",
+        "748-App-B-III.A",
+    ]) {
+        assert!(pattern.is_match(id), "{id} does not fit id_pattern");
+    }
+    assert!(cat.profiles.is_empty() && !cat.profile_required);
+    let flat = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    for row in &rows {
+        let c = control(cat, &row[0]);
+        assert_eq!(c.citation, format!("12 CFR {}", c.id));
+        let facts: Vec<&str> = c
+            .when
+            .as_ref()
+            .map(|w| w.facts.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        match row[1].as_str() {
+            "all" => assert!(facts.is_empty(), "{}: applies to every credit union", c.id),
+            fact => assert_eq!(facts, [fact], "{}", c.id),
+        }
+        assert!(
+            flat(&c.statement).contains(&flat(&row[3])),
+            "{}: statement lacks {:?}",
+            c.id,
+            row[3]
+        );
+        let leaves = c.requires.as_ref().map(|r| r.leaves()).unwrap_or_default();
+        let cadences: Vec<Cadence> = leaves.iter().filter_map(|l| l.cadence).collect();
+        let responses: Vec<Duration> = leaves.iter().filter_map(|l| l.response).collect();
+        match row[2].as_str() {
+            "-" => assert!(cadences.is_empty() && responses.is_empty(), "{}", c.id),
+            "annual" => assert_eq!(cadences, [Cadence::Annual], "{}", c.id),
+            deadline => assert_eq!(
+                responses,
+                [Duration::parse(deadline).expect("a duration")],
+                "{}",
+                c.id
+            ),
+        }
+    }
+    // What could not be read from a primary text here is marked, and nothing else is.
+    let unverified: Vec<&str> = cat
+        .controls
+        .iter()
+        .filter(|c| c.prop_bool("unverified") == Some(true))
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(unverified, ["748.1(a)", "748.1(c)"]);
+    // The notes say which text is encoded and what became of the appendices.
+    let notes = cat.notes.as_deref().unwrap_or_default();
+    for words in [
+        "Appendix A",
+        "Appendix B",
+        "are not encoded",
+        "2025-12-11",
+        "90 FR 57397",
+        "no final rule was found",
+        "88 FR 12811",
+    ] {
+        assert!(notes.contains(words), "notes lack {words:?}");
+    }
+}
+
 // ---------------------------------------------------------------- NYDFS Part 500
 
 #[test]
@@ -243,8 +329,16 @@ fn nydfs_ids_profiles_and_deadlines_match_part_500() {
         let c = control(cat, &row[0]);
         let (profiles, exempt, class_a): (&[&str], bool, bool) = match row[1].as_str() {
             "all" => (&[], false, false),
+            // 500.19(c) and (d) exempt these sections; the limited exemption does not.
+            "not-19cd" => (&["standard", "class-a", "limited-exemption"], false, false),
             "not-exempt" => (&["standard", "class-a"], true, false),
             "class-a" => (&["class-a"], false, true),
+            // 500.19(f): only an entity that qualifies for an exemption files the notice.
+            "exemptions" => (
+                &["limited-exemption", "no-systems-no-npi", "captive-insurer"],
+                false,
+                false,
+            ),
             other => panic!("nydfs-500.tsv: unknown applicability `{other}`"),
         };
         assert_eq!(c.profiles, profiles, "{}: profiles", c.id);
@@ -308,15 +402,47 @@ fn nydfs_ids_profiles_and_deadlines_match_part_500() {
             "500.16"
         ])
     );
-    // The Class A additions are 500.2(c), 500.7(c) and 500.14(b), and only Class A has them.
+    // 500.19(c) and (d) exempt the same twelve sections, whole; 500.9, 500.11, 500.13 and
+    // 500.17 remain.
+    let exempt_cd: BTreeSet<&str> = cat
+        .controls
+        .iter()
+        .filter(|c| !c.in_profile(Some("no-systems-no-npi")) && c.in_profile(Some("class-a")))
+        .map(|c| c.id.split('(').next().unwrap())
+        .collect();
+    assert_eq!(
+        exempt_cd,
+        BTreeSet::from([
+            "500.2", "500.3", "500.4", "500.5", "500.6", "500.7", "500.8", "500.10", "500.12",
+            "500.14", "500.15", "500.16"
+        ])
+    );
+    for c in &cat.controls {
+        assert_eq!(
+            c.in_profile(Some("no-systems-no-npi")),
+            c.in_profile(Some("captive-insurer")),
+            "{}: 500.19(c) and (d) list the same sections",
+            c.id
+        );
+    }
+    // Every covered entity is exactly one of the profiles, so one must be chosen.
+    assert!(cat.profile_required);
+    // The Class A additions are 500.2(c), 500.7(c) and 500.14(b), and only Class A has them;
+    // the Notice of Exemption is the one control Class A does not owe.
     let class_a: Vec<&str> = cat
         .controls
         .iter()
-        .filter(|c| !c.in_profile(Some("standard")))
+        .filter(|c| c.in_profile(Some("class-a")) && !c.in_profile(Some("standard")))
         .map(|c| c.id.as_str())
         .collect();
     assert_eq!(class_a, ["500.2(c)", "500.7(c)", "500.14(b)"]);
-    assert!(cat.controls.iter().all(|c| c.in_profile(Some("class-a"))));
+    let not_class_a: Vec<&str> = cat
+        .controls
+        .iter()
+        .filter(|c| !c.in_profile(Some("class-a")))
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(not_class_a, ["500.19(f)"]);
     // Thresholds are read as the rule writes them: any one of the three qualifies.
     let exemption = &cat.profiles["limited-exemption"];
     assert!(
@@ -1724,11 +1850,13 @@ fn quoted_spans_allow_apostrophes_and_ellipses() {
 /// names each capability and threshold it asks for.
 #[test]
 fn every_builtin_requirement_carries_a_rationale_from_its_own_words() {
-    const QUOTING: [&str; 5] = [
+    const QUOTING: [&str; 7] = [
         "cmmc",
         "glba-safeguards",
         "hipaa-security",
+        "ncua-748",
         "nist-800-53-conmon",
+        "nydfs-500",
         "service-model",
     ];
     let r = registry();
