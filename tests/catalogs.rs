@@ -1499,6 +1499,8 @@ const HARMONIZED: &[Obligation] = &[
             ("hipaa-security:164.310(d)(2)(i)", Plus),
             ("glba-safeguards:314.4(c)(6)", Plus),
             ("nist-800-53-conmon:MA-2", Plus),
+            ("ncua-748:748.0(c)", Exactly),
+            ("nydfs-500:500.13(b)", Plus),
         ],
     ),
     (
@@ -1508,6 +1510,7 @@ const HARMONIZED: &[Obligation] = &[
             ("hipaa-security:164.308(a)(3)(ii)(C)", Exactly),
             ("cmmc:PS.L2-3.9.2", Exactly),
             ("nist-800-53-conmon:AC-2", Exactly),
+            ("nydfs-500:500.7(a)(6)", Exactly),
         ],
     ),
     (
@@ -1516,6 +1519,7 @@ const HARMONIZED: &[Obligation] = &[
         &[
             ("glba-safeguards:314.4(h)", Exactly),
             ("nist-800-53-conmon:IR-8", Exactly),
+            ("nydfs-500:500.16(a)(1)", Exactly),
         ],
     ),
     (
@@ -1525,6 +1529,7 @@ const HARMONIZED: &[Obligation] = &[
             ("hipaa-security:164.308(a)(7)(i)", Exactly),
             ("hipaa-security:164.308(a)(7)(ii)(C)", Exactly),
             ("nist-800-53-conmon:CP-2", Exactly),
+            ("nydfs-500:500.16(a)(2)", Exactly),
         ],
     ),
     (
@@ -1556,6 +1561,10 @@ const HARMONIZED: &[Obligation] = &[
             ("cmmc:RA.L2-3.11.1", Exactly),
             ("nist-800-53-conmon:RA-3", Plus),
             ("glba-safeguards:314.4(b)(1)", Plus),
+            ("nydfs-500:500.2(b)(1)", Exactly),
+            ("nydfs-500:500.9(a)", Exactly),
+            ("nydfs-500:500.9(b)", Plus),
+            ("ncua-748:748.0(b)(2)", Plus),
         ],
     ),
     (
@@ -1566,6 +1575,7 @@ const HARMONIZED: &[Obligation] = &[
             ("hipaa-security:164.312(b)", Exactly),
             ("nist-800-53-conmon:AU-6", Exactly),
             ("cmmc:AU.L2-3.3.5", Exactly),
+            ("nydfs-500:500.6(a)(2)", Exactly),
         ],
     ),
     (
@@ -1576,6 +1586,8 @@ const HARMONIZED: &[Obligation] = &[
             ("nist-800-53-conmon:AU-11", Exactly),
             ("nist-800-53-conmon:AU-12", Exactly),
             ("cmmc:AU.L2-3.3.1", Exactly),
+            ("nydfs-500:500.6(b)", Exactly),
+            ("ncua-748:748.0(b)(4)", Plus),
         ],
     ),
     (
@@ -1604,6 +1616,7 @@ const HARMONIZED: &[Obligation] = &[
         "vulnerability-scanning",
         &[
             ("cmmc:RA.L2-3.11.2", Exactly),
+            ("nydfs-500:500.5(a)(2)", Exactly),
             ("nist-800-53-conmon:RA-5", Plus),
         ],
     ),
@@ -1615,6 +1628,7 @@ const HARMONIZED: &[Obligation] = &[
             ("hipaa-security:164.308(a)(5)(i)", Exactly),
             ("glba-safeguards:314.4(e)(1)", Exactly),
             ("cmmc:AT.L2-3.2.1", Exactly),
+            ("nydfs-500:500.14(a)(3)", Exactly),
         ],
     ),
     (
@@ -1627,6 +1641,7 @@ const HARMONIZED: &[Obligation] = &[
             ("cmmc:SC.L2-3.13.8", Exactly),
             ("cmmc:SC.L2-3.13.11", Exactly),
             ("cmmc:SC.L2-3.13.16", Exactly),
+            ("nydfs-500:500.15(a)", Plus),
         ],
     ),
     (
@@ -1635,6 +1650,7 @@ const HARMONIZED: &[Obligation] = &[
         &[
             ("glba-safeguards:314.4(c)(5)", Exactly),
             ("cmmc:IA.L2-3.5.3", Exactly),
+            ("nydfs-500:500.12(a)", Exactly),
         ],
     ),
     (
@@ -1675,6 +1691,7 @@ const HARMONIZED: &[Obligation] = &[
             ("hipaa-security:164.310(d)(2)(iii)", Exactly),
             ("cmmc:CM.L3-3.4.3e", Exactly),
             ("cmmc:MP.L2-3.8.5", Plus),
+            ("nydfs-500:500.13(a)", Plus),
         ],
     ),
     (
@@ -1692,6 +1709,7 @@ const HARMONIZED: &[Obligation] = &[
         &[
             ("nist-800-53-conmon:CP-4", Exactly),
             ("hipaa-security:164.308(a)(7)(ii)(D)", Plus),
+            ("nydfs-500:500.16(d)(1)", Plus),
         ],
     ),
     (
@@ -1701,6 +1719,8 @@ const HARMONIZED: &[Obligation] = &[
             ("nist-800-53-conmon:CP-9", Exactly),
             ("hipaa-security:164.308(a)(7)(ii)(A)", Plus),
             ("cmmc:MP.L2-3.8.9", Plus),
+            ("nydfs-500:500.16(e)", Exactly),
+            ("ncua-748:748.0(b)(5)", Exactly),
         ],
     ),
     (
@@ -1726,6 +1746,7 @@ const HARMONIZED: &[Obligation] = &[
             ("cmmc:PE.L1-b.1.viii", Exactly),
             ("cmmc:PE.L2-3.10.1", Exactly),
             ("hipaa-security:164.310(a)(1)", Plus),
+            ("ncua-748:748.0(b)(1)", Exactly),
         ],
     ),
     (
@@ -1736,6 +1757,58 @@ const HARMONIZED: &[Obligation] = &[
             ("glba-safeguards:314.4(f)(1)", Exactly),
             ("glba-safeguards:314.4(f)(2)", Exactly),
             ("glba-safeguards:314.4(f)(3)", Exactly),
+            ("nydfs-500:500.11(b)", Exactly),
+        ],
+    ),
+    (
+        "security advisories acted on, flaws remediated (NYDFS vulnerability management)",
+        "patch-management",
+        &[
+            ("nydfs-500:500.5(b)", Exactly),
+            ("nydfs-500:500.5(c)", Exactly),
+        ],
+    ),
+    (
+        "a written security program",
+        "policy-management",
+        &[
+            ("nydfs-500:500.2(a)", Exactly),
+            ("ncua-748:748.0(a)", Exactly),
+        ],
+    ),
+    (
+        "respond to detected incidents and unauthorized access",
+        "incident-response",
+        &[
+            ("nydfs-500:500.2(b)(4)", Exactly),
+            ("ncua-748:748.0(b)(3)", Exactly),
+        ],
+    ),
+    (
+        "the official who leads the program, in house or at a provider under oversight",
+        "any(all(security-official, vendor-oversight), security-official)",
+        &[
+            ("glba-safeguards:314.4(a)", Exactly),
+            ("nydfs-500:500.4(a)", Exactly),
+        ],
+    ),
+    (
+        "the regulator notified of an incident within a deadline",
+        "security-official",
+        &[
+            ("nydfs-500:500.17(a)(1)", Exactly),
+            ("ncua-748:748.1(c)", Exactly),
+            ("glba-safeguards:314.4(j)", Exactly),
+        ],
+    ),
+    (
+        "annual certification or report by an accountable official",
+        "security-official",
+        &[
+            ("nydfs-500:500.17(b)(1)", Exactly),
+            ("ncua-748:748.1(a)", Exactly),
+            ("glba-safeguards:314.4(i)", Exactly),
+            ("nydfs-500:500.4(b)", Exactly),
         ],
     ),
 ];
