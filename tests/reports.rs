@@ -578,6 +578,108 @@ fn charts_show_the_json_summary() {
     }
 }
 
+/// Page one's "who does the ongoing work" lines against the JSON findings' `ongoing_work`,
+/// and its "left uncovered" number against the rows of the break-fix section, for every
+/// fixture: declared owners (a break-fix vendor, 0-FTE staff) must not count as doers.
+#[test]
+fn page_one_ongoing_work_follows_the_findings() {
+    let doer_re = regex::Regex::new(r#"data-doer="([a-z-]+)" data-count="(\d+)""#).unwrap();
+    for f in fixtures() {
+        let report = json_report(&f);
+        let html = stdout(&f, "html");
+        let page_one = &html[..html.find("id=\"remediation-priorities\"").unwrap()];
+        let mut want: std::collections::BTreeMap<String, u64> = Default::default();
+        let mut uncovered = 0;
+        for finding in report["findings"].as_array().unwrap() {
+            if finding["status"] == "not-applicable" || finding["break_fix_incompatible"] != true {
+                continue;
+            }
+            let doers = finding["ongoing_work"].as_array().unwrap();
+            for d in doers {
+                *want.entry(d.as_str().unwrap().to_owned()).or_default() += 1;
+            }
+            let met = ["satisfied", "attested"].contains(&finding["status"].as_str().unwrap());
+            if !met && doers.iter().any(|d| d == "break-fix" || d == "nobody") {
+                uncovered += 1;
+            }
+        }
+        let got: std::collections::BTreeMap<String, u64> = doer_re
+            .captures_iter(page_one)
+            .map(|c| (c[1].to_owned(), c[2].parse().unwrap()))
+            .collect();
+        assert_eq!(got, want, "{}", f.display());
+        let section = &html[html.find("id=\"break-fix\"").unwrap()..];
+        let section = &section[..section.find("</section>").unwrap()];
+        let rows = section
+            .find("no one engaged does</caption>")
+            .map_or(0, |i| {
+                let t = &section[i..];
+                t[..t.find("</tbody>").unwrap()]
+                    .matches("<tr><th scope=\"row\">")
+                    .count()
+            });
+        assert_eq!(rows, uncovered, "{}: break-fix section", f.display());
+        let shown = page_one
+            .split("data-uncovered=\"")
+            .nth(1)
+            .map_or(0, |t| t[..t.find('"').unwrap()].parse().unwrap());
+        assert_eq!(shown, uncovered, "{}: page one", f.display());
+    }
+    // The break-fix office: its vendor and its 0-FTE owner are declared owners of ongoing
+    // capabilities, yet neither does that work.
+    let html = stdout(Path::new("fixtures/break-fix-office.yaml"), "html");
+    let page_one = &html[..html.find("id=\"remediation-priorities\"").unwrap()];
+    assert!(!page_one.contains("data-doer=\"internal\""));
+    assert!(!page_one.contains("data-doer=\"msp\""));
+    assert!(page_one.contains("data-doer=\"break-fix\""));
+}
+
+/// The methodology appendix defines each term once, and only the terms of the frameworks in
+/// the report: a HIPAA-only report never speaks of SPRS, CMMC or POA&Ms, anywhere.
+#[test]
+fn methodology_defines_the_report_terms_framework_neutrally() {
+    let defined = |html: &str| -> Vec<String> {
+        let m = &html[html.find("id=\"methodology\"").unwrap()..];
+        let m = &m[..m.find("</section>").unwrap()];
+        regex::Regex::new(r"<dt[^>]*>([^<]+)</dt>")
+            .unwrap()
+            .captures_iter(m)
+            .map(|c| c[1].to_owned())
+            .collect()
+    };
+    let hipaa = Path::new("fixtures/clinic.yaml");
+    let html = stdout(hipaa, "html");
+    let md = stdout(hipaa, "markdown");
+    for text in [&html, &md] {
+        let lower = text.to_lowercase();
+        for word in ["sprs", "cmmc", "poa&amp;m", "poa&m", "poa\\&m"] {
+            assert!(!lower.contains(word), "HIPAA-only report mentions {word}");
+        }
+    }
+    let terms = defined(&html);
+    let mut unique = terms.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), terms.len(), "a term defined twice: {terms:?}");
+    for t in [
+        "required / addressable",
+        "needs ongoing work",
+        "failing",
+        "remediation priority",
+    ] {
+        assert!(terms.iter().any(|d| d == t), "clinic methodology lacks {t}");
+    }
+    assert!(md.contains("- **required / addressable**: HIPAA"));
+    let cmmc = defined(&stdout(
+        Path::new("fixtures/defense-subcontractor.yaml"),
+        "html",
+    ));
+    for t in ["SPRS score", "POA&amp;M", "needs ongoing work"] {
+        assert!(cmmc.iter().any(|d| d == t), "CMMC methodology lacks {t}");
+    }
+    assert!(!cmmc.iter().any(|d| d == "required / addressable"));
+}
+
 #[test]
 fn report_section_fills_page_one_and_sign_off() {
     let html = stdout(Path::new("fixtures/clinic.yaml"), "html");
