@@ -703,6 +703,40 @@ fn report_section_fills_page_one_and_sign_off() {
     assert!(!other.contains("class=\"signoff\""));
 }
 
+/// The JSON report carries the `report:` section, and says what page one of the HTML says.
+#[test]
+fn json_carries_the_report_section() {
+    let f = Path::new("fixtures/clinic.yaml");
+    let json = json_report(f);
+    let r = &json["report"];
+    assert_eq!(
+        r["prepared_by"],
+        "Dana Whitfield, vCISO, Harborline Advisory"
+    );
+    assert_eq!(r["period"]["from"], "2026-10-01");
+    assert_eq!(r["period"]["to"], "2026-11-26");
+    assert_eq!(r["version"], "1.0");
+    let html = stdout(f, "html");
+    let page_one = &html[..html.find("id=\"remediation-priorities\"").unwrap()];
+    for key in ["prepared_by", "prepared_for", "reviewer", "version"] {
+        let v = r[key].as_str().unwrap();
+        assert!(page_one.contains(v), "page one lacks {key} {v}");
+    }
+    let scope = r["scope"].as_str().unwrap().replace('\'', "&#x27;");
+    assert!(page_one.contains(&scope), "page one lacks the scope");
+    assert!(page_one.contains(&format!(
+        "{} to {}",
+        r["period"]["from"].as_str().unwrap(),
+        r["period"]["to"].as_str().unwrap()
+    )));
+    // Without a `report:` section the key is absent, not null.
+    assert!(
+        json_report(Path::new("fixtures/managed.yaml"))
+            .get("report")
+            .is_none()
+    );
+}
+
 #[test]
 fn paper_size_is_letter_unless_asked() {
     let f = Path::new("fixtures/managed.yaml");
