@@ -1006,3 +1006,131 @@ fn output_extension_picks_the_format() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The portfolio index over every fixture: `(-f html, -f json)`.
+fn portfolio(format: &str) -> String {
+    let mut cmd = gapcheck();
+    cmd.arg("check").args(fixtures()).args(["--today", TODAY]);
+    if Path::new(FIXTURE_CATALOGS).is_dir() {
+        cmd.args(["-c", FIXTURE_CATALOGS]);
+    }
+    let out = cmd.args(["-f", format]).output().unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The portfolio index's charts and cross-client tables, read back from the HTML and
+/// recomputed from the JSON `index` rows: clients by status, SPRS bands, the most common
+/// controls needing work and the capabilities that alone would close the most.
+#[test]
+fn portfolio_charts_show_the_json_rows() {
+    use std::collections::BTreeMap;
+    let json: Value = serde_json::from_str(&portfolio("json")).unwrap();
+    let rows = json["index"].as_array().unwrap();
+    assert!(rows.len() >= 4);
+    let html = portfolio("html");
+    let svg = |name: &str| -> String {
+        let start = html
+            .find(&format!("data-chart=\"{name}\""))
+            .unwrap_or_else(|| panic!("no {name} chart"));
+        html[start..start + html[start..].find("</svg>").unwrap()].to_owned()
+    };
+    let read = |svg: &str, attr: &str| -> BTreeMap<String, u64> {
+        regex::Regex::new(&format!(r#"{attr}="([a-z0-9-]+)" data-count="(\d+)""#))
+            .unwrap()
+            .captures_iter(svg)
+            .map(|c| (c[1].to_owned(), c[2].parse().unwrap()))
+            .collect()
+    };
+    let mut want: BTreeMap<String, u64> = BTreeMap::new();
+    for r in rows {
+        *want
+            .entry(r["status"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    assert_eq!(read(&svg("clients-by-status"), "data-status"), want);
+    // Every status is one the rows' pass/fail agrees with.
+    for r in rows {
+        assert_eq!(r["status"] == "fails", r["passed"] == false, "{r}");
+    }
+
+    let scores: Vec<i64> = rows.iter().filter_map(|r| r["sprs"].as_i64()).collect();
+    assert!(!scores.is_empty(), "a CMMC fixture is in the portfolio");
+    let band = |lo: i64, hi: i64| scores.iter().filter(|s| (lo..=hi).contains(*s)).count() as u64;
+    let want: BTreeMap<String, u64> = [
+        ("110", band(110, 110)),
+        ("88-109", band(88, 109)),
+        ("0-87", band(0, 87)),
+        ("below-0", band(i64::MIN, -1)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    assert_eq!(read(&svg("sprs"), "data-band"), want);
+
+    // The tables: each listed count is the rows' count.
+    let mut common: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut closes: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    for r in rows {
+        for c in r["needing_work"].as_array().unwrap() {
+            *common.entry(c.as_str().unwrap()).or_default() += 1;
+        }
+        for x in r["resolves_alone"].as_array().unwrap() {
+            let e = closes.entry(x["capability"].as_str().unwrap()).or_default();
+            e.0 += x["controls"].as_u64().unwrap();
+            e.1 += 1;
+        }
+    }
+    let section = |h: &str| -> String {
+        let s = &html[html.find(h).unwrap()..];
+        s[..s.find("</table>").unwrap()].to_owned()
+    };
+    let cell_re = regex::Regex::new(
+        r#"<tr><td class="mono">([^<]+)</td><td class="num">(\d+)</td><td class="num">(\d+)"#,
+    )
+    .unwrap();
+    let listed: Vec<(String, u64)> = cell_re
+        .captures_iter(&section("Controls needing work at the most clients"))
+        .map(|c| (c[1].to_owned(), c[2].parse().unwrap()))
+        .collect();
+    assert!(!listed.is_empty());
+    let top = *common.values().max().unwrap();
+    assert_eq!(listed[0].1, top, "the most common control comes first");
+    for (control, n) in &listed {
+        assert_eq!(common[control.as_str()], *n, "{control}");
+        assert!(*n >= 2);
+    }
+    let listed: Vec<(String, u64, u64)> = cell_re
+        .captures_iter(&section(
+            "Capabilities whose change would close the most controls",
+        ))
+        .map(|c| {
+            (
+                c[1].to_owned(),
+                c[2].parse().unwrap(),
+                c[3].parse().unwrap(),
+            )
+        })
+        .collect();
+    assert!(!listed.is_empty());
+    assert_eq!(listed[0].1, closes.values().map(|v| v.0).max().unwrap());
+    for (cap, controls, clients) in &listed {
+        assert_eq!(closes[cap.as_str()], (*controls, *clients), "{cap}");
+    }
+    assert!(
+        html.contains("only capability that control"),
+        "the rule is stated"
+    );
+
+    // Markdown: the same status counts in a Mermaid pie, with nothing but fixed labels.
+    let md = portfolio("markdown");
+    let pie = &md[md
+        .find("```mermaid\npie showData title Clients by status\n")
+        .unwrap()..];
+    let pie = &pie[..pie[3..].find("```").unwrap()];
+    let fails = rows.iter().filter(|r| r["status"] == "fails").count();
+    assert!(
+        pie.contains(&format!("\"fails the policy\" : {fails}\n")),
+        "{pie}"
+    );
+}

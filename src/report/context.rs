@@ -1003,6 +1003,44 @@ fn short_party(a: &Arrangement, label: &str) -> String {
 
 /// Ranks capabilities by the severity-weighted number of failing controls they are at
 /// fault for. Also returns how many failing controls only an attestation can resolve.
+/// Whether a control needs work: failing, not met or partly met. Remediation priorities rank
+/// these, and the portfolio index counts them across clients.
+pub fn needs_work(f: &Finding) -> bool {
+    f.failing || matches!(f.status, Status::Gap | Status::Partial)
+}
+
+/// The in-scope controls needing work, as `catalog:control`, sorted.
+pub fn needing_work(run: &Run) -> Vec<String> {
+    let mut v: Vec<String> = run
+        .evaluation
+        .findings
+        .iter()
+        .filter(|f| f.status != Status::NotApplicable && needs_work(f))
+        .map(|f| format!("{}:{}", f.catalog.id, f.control.id))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Per capability, the controls needing work that it alone would resolve (the priorities'
+/// "resolved by this alone"), most first; capabilities resolving none are left out.
+pub fn resolves_alone(run: &Run) -> Vec<(String, usize)> {
+    let in_scope: Vec<&Finding> = run
+        .evaluation
+        .findings
+        .iter()
+        .filter(|f| f.status != Status::NotApplicable)
+        .collect();
+    let mut v: Vec<(String, usize)> = priorities(run, &in_scope)
+        .0
+        .into_iter()
+        .filter(|p| p.resolves_alone > 0)
+        .map(|p| (p.capability, p.resolves_alone))
+        .collect();
+    v.sort_by(|(a, x), (b, y)| y.cmp(x).then(a.cmp(b)));
+    v
+}
+
 fn priorities(run: &Run, in_scope: &[&Finding]) -> (Vec<Priority>, usize) {
     #[derive(Default)]
     struct Acc {
@@ -1019,8 +1057,7 @@ fn priorities(run: &Run, in_scope: &[&Finding]) -> (Vec<Priority>, usize) {
     let mut evidence_only = 0;
     // Partly met controls count too: under the default policy they do not fail the run,
     // but they are work the owner has to plan, and page one would otherwise say nothing.
-    let needs_work = |f: &&&Finding| f.failing || matches!(f.status, Status::Gap | Status::Partial);
-    for f in in_scope.iter().filter(needs_work) {
+    for f in in_scope.iter().filter(|f| needs_work(f)) {
         let caps: BTreeSet<&str> = f
             .reasons
             .iter()
