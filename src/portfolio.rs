@@ -435,10 +435,10 @@ pub struct SprsBand {
 /// The SPRS bands of the distribution: all met, the Conditional Level 2 range (88 or more),
 /// positive, and negative scores.
 const SPRS_BANDS: [(&str, &str, i64, i64); 4] = [
-    ("110", "110 (every requirement met)", 110, 110),
+    ("110", "110", 110, 110),
     ("88-109", "88 to 109", 88, 109),
     ("0-87", "0 to 87", 0, 87),
-    ("below-0", "-203 to -1", -203, -1),
+    ("below-0", "below 0", -203, -1),
 ];
 
 impl Overview {
@@ -644,9 +644,25 @@ fn overview_html(index: &Index) -> String {
         let n: usize = bands.iter().map(|b| b.clients).sum();
         out.push_str("<h2>SPRS scores of CMMC Level 2 clients</h2>\n");
         out.push_str(&format!(
-            "<p>{n} client(s) under CMMC Level 2. 88 is the least score for Conditional Level 2 (Self) status, which also needs every open requirement to be POA&amp;M-eligible; 110 means every requirement is met.</p>\n"
+            "<p>{n} client(s) under CMMC Level 2, by SPRS score (−203 to 110). 88 is the least score for Conditional Level 2 (Self) status, which also needs every open requirement to be POA&amp;M-eligible; 110 means every requirement is met.</p>\n"
         ));
         out.push_str(&sprs_svg(bands));
+        let mut cmmc: Vec<&Row> = index.rows.iter().filter(|r| r.sprs.is_some()).collect();
+        cmmc.sort_by(|a, b| {
+            a.sprs
+                .cmp(&b.sprs)
+                .then(a.organization.cmp(&b.organization))
+        });
+        out.push_str("<table class=\"compact\">\n<thead><tr><th scope=\"col\">Organization</th><th scope=\"col\" class=\"num\">SPRS</th><th scope=\"col\">Level 2 (Self) status</th></tr></thead>\n<tbody>\n");
+        for r in cmmc {
+            out.push_str(&format!(
+                "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
+                e(&r.organization),
+                sprs_cell(r),
+                r.sprs_status.map_or("", |s| s.title())
+            ));
+        }
+        out.push_str("</tbody>\n</table>\n");
     }
     out
 }
@@ -719,6 +735,21 @@ fn overview_markdown(index: &Index) -> String {
         );
         for b in bands {
             out.push_str(&format!("| {} | {} |\n", e(b.label), b.clients));
+        }
+        let mut cmmc: Vec<&Row> = index.rows.iter().filter(|r| r.sprs.is_some()).collect();
+        cmmc.sort_by(|a, b| {
+            a.sprs
+                .cmp(&b.sprs)
+                .then(a.organization.cmp(&b.organization))
+        });
+        out.push_str("\n| Organization | SPRS | Level 2 (Self) status |\n|---|--:|---|\n");
+        for r in cmmc {
+            out.push_str(&format!(
+                "| {} | {} | {} |\n",
+                e(&r.organization),
+                sprs_cell(r),
+                r.sprs_status.map_or("", |s| s.title())
+            ));
         }
     }
     out
@@ -1041,9 +1072,9 @@ pub fn html(index: &Index) -> String {
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n<title>gapcheck portfolio</title>\n\
          <style>\nbody {{ font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem; color: #1b1f24; }}\n\
          table {{ border-collapse: collapse; width: 100%; }} th, td {{ border: 1px solid #c9ced6; padding: .3rem .5rem; text-align: left; vertical-align: top; }}\n\
-         thead {{ display: table-header-group; }} th {{ background: #eef1f5; }} td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}\n\
+         thead {{ display: table-header-group; }} th {{ background: #eef1f5; }} td.num, th.num {{ text-align: right; font-variant-numeric: tabular-nums; }}\n\
          td.fail {{ color: #fff; background: #b42318; font-weight: 600; }} td.pass {{ color: #067647; font-weight: 600; }}\n\
-         h2 {{ margin-top: 1.8rem; font-size: 1.2rem; }} .mono {{ font-family: ui-monospace, monospace; font-size: .92em; }}\n\
+         h2 {{ margin-top: 1.8rem; font-size: 1.2rem; break-after: avoid; }} .mono {{ font-family: ui-monospace, monospace; font-size: .92em; }}\n\
          table.compact {{ width: auto; min-width: 50%; }} figure.bar {{ margin: .5rem 0 1rem; max-width: 40rem; }} figure.bar svg {{ display: block; }}\n\
          ul.legend {{ list-style: none; padding: 0; margin: .4rem 0 0; display: flex; flex-wrap: wrap; gap: .3rem 1.2rem; }} .swatch {{ display: inline-block; width: .8em; height: .8em; margin-right: .35em; vertical-align: -.05em; }}\n\
          @media print {{ body {{ margin: 0; max-width: none; font-size: 10pt; }} a {{ color: inherit; }} tr, figure {{ break-inside: avoid; }} .swatch {{ print-color-adjust: exact; -webkit-print-color-adjust: exact; }} }}\n</style>\n</head>\n<body>\n\
