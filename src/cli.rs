@@ -650,25 +650,7 @@ fn check_one(
         .map(|f| report::render(*f, &run, render_opts))
         .collect::<Result<Vec<_>, _>>()?;
     let report = crate::report::Report::build(&run);
-    let c = &report.summary.counts;
-    let row = crate::portfolio::Row {
-        path: a.path.clone(),
-        organization: a.organization.name.clone(),
-        model: a.model,
-        recommended: assessment.fit.recommended,
-        model_fits: assessment.fit.fits,
-        controls: c.controls,
-        gaps: c.gap,
-        partial: c.partial,
-        failing: c.failing,
-        sprs: assessment.sprs.as_ref().map(|s| s.score),
-        passed: run.passed(),
-        reports: Vec::new(),
-        evidence: report
-            .evidence
-            .as_ref()
-            .map(crate::portfolio::EvidenceRow::of),
-    };
+    let row = crate::portfolio::Row::new(&run, &report);
     Ok(Checked {
         passed: run.passed(),
         rendered,
