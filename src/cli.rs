@@ -202,6 +202,10 @@ pub struct CheckArgs {
     /// Compare with an earlier JSON report and fail only on regressions
     #[arg(long, value_name = "OLD.json")]
     pub baseline: Option<PathBuf>,
+    /// Compare even when the baseline is a report of another organization (a renamed
+    /// company); without it that is an error
+    #[arg(long, requires = "baseline")]
+    pub baseline_other_organization: bool,
     /// Call out exceptions that expire within this many days
     #[arg(long, value_name = "DAYS", default_value_t = evaluate::WARN_EXPIRING_DAYS, value_parser = clap::value_parser!(i32).range(0..=3650))]
     pub warn_expiring_days: i32,
@@ -719,6 +723,16 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
         output::refuse_inputs(o, &inputs)?;
     }
     let settings = Settings::from_args(&args)?;
+    if let Some(d) = settings
+        .baseline
+        .as_ref()
+        .and_then(|b| b.check_organization(&a.organization.name, args.baseline_other_organization))
+    {
+        match d.level {
+            Level::Error => return Err(Error::Invalid(vec![d])),
+            Level::Warning => print_warnings(&[d]),
+        }
+    }
     let emptied = evaluate::emptied_frameworks(&registry, &a, &settings.opts);
     if !emptied.is_empty() {
         return Err(Error::Invalid(emptied));

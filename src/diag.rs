@@ -93,6 +93,9 @@ fn snippet(line: &str, pos: Pos, level: Level) -> String {
     Renderer::plain().render(&report)
 }
 
+/// The most characters of a source line a diagnostic shows.
+const SNIPPET_CHARS: usize = 200;
+
 /// Collects diagnostics for one file, so that every error in it is reported at once.
 #[derive(Debug)]
 pub struct Sink<'a> {
@@ -147,7 +150,12 @@ impl<'a> Sink<'a> {
             let rest = &self.source[start..];
             let line = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
             // Keep snippets short: a minified or hostile file may have one enormous line.
-            Some(line.chars().take(200).collect::<String>())
+            // A position beyond what is kept gets no snippet rather than a caret in the
+            // wrong place.
+            if p.column as usize > SNIPPET_CHARS {
+                return None;
+            }
+            Some(line.chars().take(SNIPPET_CHARS).collect::<String>())
         });
         self.diagnostics.push(Diagnostic {
             level,

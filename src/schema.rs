@@ -89,6 +89,7 @@ pub fn arrangement(registry: &Registry) -> Value {
                 "items": {
                     "oneOf": [
                         framework_id,
+                        { "type": "string", "pattern": "^[a-z0-9][a-z0-9.-]*:[^:]+$", "description": "catalog:profile, as `init --framework` writes it" },
                         {
                             "type": "object",
                             "additionalProperties": false,
