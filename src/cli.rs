@@ -48,7 +48,7 @@ pub enum ColorChoice {
     Never,
 }
 
-/// What `recommend` can print: the fit table or its JSON.
+/// What `recommend` and `capabilities` can print: a table for a person, or JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RecommendFormat {
     Text,
@@ -95,6 +95,15 @@ pub enum Command {
     /// Export OSCAL documents (SSP, POA&M) and spreadsheets (POA&M, findings)
     #[command(subcommand)]
     Export(export::ExportCommand),
+    /// List the capability vocabulary: each id, its kind, what it means and which loaded
+    /// controls need it
+    Capabilities {
+        #[command(flatten)]
+        catalogs: CatalogArgs,
+        /// Output format (json lists every control that needs each capability)
+        #[arg(short = 'f', long = "format", value_enum, default_value_t = RecommendFormat::Text)]
+        format: RecommendFormat,
+    },
     /// Print the JSON Schema (draft 2020-12) of a file format, for editors and tools
     Schema {
         #[arg(value_enum)]
@@ -338,6 +347,22 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         } => recommend(&arrangement, &catalogs, format),
         Command::Catalog(c) => catalog_command(c),
         Command::Export(c) => export::run(c),
+        Command::Capabilities { catalogs, format } => {
+            let registry = load_registry(&catalogs)?;
+            let listing = crate::report::capabilities::listing(&registry);
+            match format {
+                RecommendFormat::Text => {
+                    term::print(&crate::report::capabilities::text(&listing), Content::Text)?
+                }
+                RecommendFormat::Json => {
+                    let mut text =
+                        serde_json::to_string_pretty(&listing).expect("listing serializes");
+                    text.push('\n');
+                    term::print(&text, Content::Data)?;
+                }
+            }
+            Ok(0)
+        }
         Command::Schema { kind } => {
             let registry = Registry::load(true, &[])?;
             let schema = match kind {

@@ -123,3 +123,81 @@ fn completions_and_man_page() {
         &out.stdout[..200.min(out.stdout.len())]
     );
 }
+
+#[test]
+fn capabilities_lists_the_vocabulary_with_meaning_and_the_controls_needing_it() {
+    let out = run(&["capabilities", "-f", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["schema"], "gapcheck/capabilities/v1");
+    let caps = v["capabilities"].as_array().unwrap();
+    // Every capability of the vocabulary file, with its kind and description.
+    let file = yaml("controls/capabilities.yaml");
+    let declared = file["capabilities"].as_array().unwrap();
+    assert_eq!(caps.len(), declared.len());
+    for d in declared {
+        let c = caps
+            .iter()
+            .find(|c| c["id"] == d["id"])
+            .unwrap_or_else(|| panic!("{} missing", d["id"]));
+        assert_eq!(c["kind"], d["kind"]);
+        assert_eq!(c["description"], d["description"]);
+    }
+    let needed_by = |id: &str| -> Vec<String> {
+        caps.iter().find(|c| c["id"] == id).unwrap()["needed_by"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(needed_by("access-management").contains(&"cmmc:AC.L2-3.1.1".to_owned()));
+    assert!(!needed_by("backup").contains(&"cmmc:AC.L2-3.1.1".to_owned()));
+    let kinds: Vec<&str> = v["kinds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["ongoing", "on-demand", "organizational"]);
+
+    // A loaded catalog's controls count too; without the built-ins, only its own.
+    let out = run(&[
+        "capabilities",
+        "--no-builtin",
+        "-c",
+        "fixtures/catalogs/reasons.yaml",
+        "-f",
+        "json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert!(
+        v["capabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["needed_by"].as_array().unwrap())
+            .any(|r| r.as_str().unwrap().starts_with("test-reasons:")),
+        "the loaded catalog's controls are listed"
+    );
+    for c in v["capabilities"].as_array().unwrap() {
+        for r in c["needed_by"].as_array().unwrap() {
+            assert!(
+                !r.as_str().unwrap().starts_with("cmmc:"),
+                "built-in control listed with --no-builtin: {r}"
+            );
+        }
+    }
+
+    // The text form names each capability, its kind and meaning, and what needs it.
+    let out = run(&["capabilities"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("  access-management (ongoing)\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("a break-fix provider cannot own it"));
+    assert!(out.stdout.contains("needed by "));
+}
