@@ -62,6 +62,8 @@ pub enum SchemaKind {
     Arrangement,
     /// A catalog file (format version 1)
     Catalog,
+    /// The JSON report (`-f json`, gapcheck/report/v1)
+    Report,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -368,6 +370,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             let schema = match kind {
                 SchemaKind::Catalog => crate::schema::catalog(&registry.vocabulary),
                 SchemaKind::Arrangement => crate::schema::arrangement(&registry),
+                SchemaKind::Report => crate::report::schema::report(),
             };
             let mut text = serde_json::to_string_pretty(&schema).expect("schema serializes");
             text.push('\n');

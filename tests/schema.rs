@@ -201,3 +201,163 @@ fn capabilities_lists_the_vocabulary_with_meaning_and_the_controls_needing_it() 
     assert!(out.stdout.contains("a break-fix provider cannot own it"));
     assert!(out.stdout.contains("needed by "));
 }
+
+/// Every `properties` map in a schema, with the JSON pointer of the schema holding it.
+fn property_maps<'v>(
+    v: &'v serde_json::Value,
+    at: String,
+    out: &mut Vec<(String, &'v serde_json::Map<String, serde_json::Value>)>,
+) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, child) in map {
+                if k == "properties" {
+                    if let Some(props) = child.as_object() {
+                        out.push((at.clone(), props));
+                    }
+                }
+                property_maps(child, format!("{at}/{k}"), out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                property_maps(child, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_property_of_every_schema_has_a_description() {
+    for kind in ["arrangement", "catalog", "report"] {
+        let out = run(&["schema", kind]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let mut maps = Vec::new();
+        property_maps(&value, String::new(), &mut maps);
+        assert!(!maps.is_empty());
+        let mut missing = Vec::new();
+        for (at, props) in maps {
+            for (name, prop) in props {
+                let described = prop
+                    .get("description")
+                    .and_then(|d| d.as_str())
+                    .is_some_and(|d| !d.trim().is_empty());
+                if !described {
+                    missing.push(format!("{kind}: {at}/properties/{name}"));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "properties without a description:\n{}",
+            missing.join("\n")
+        );
+    }
+}
+
+#[test]
+fn every_fixture_report_fits_the_report_schema() {
+    let v = schema("report");
+    let mut runs: Vec<Vec<String>> = Vec::new();
+    let mut fixtures = yaml_files("fixtures");
+    fixtures.extend(yaml_files("fixtures/cases"));
+    for f in fixtures {
+        runs.push(vec![
+            f,
+            "-c".into(),
+            "fixtures/catalogs".into(),
+            "--today".into(),
+            common::TODAY.into(),
+        ]);
+    }
+    // The optional sections: evidence, and a baseline comparison.
+    let mut evidence: Vec<String> = [
+        "fixtures/evidence/managed.yaml",
+        "--today",
+        "2026-11-30",
+        "--evidence",
+        "fixtures/evidence/failing",
+    ]
+    .map(String::from)
+    .to_vec();
+    for map in ["backup-job-log", "patch-report", "ticket-export"] {
+        evidence.extend([
+            "--evidence-map".into(),
+            format!("fixtures/evidence/maps/{map}.yaml"),
+        ]);
+    }
+    runs.push(evidence);
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base.json");
+    let first = run(&[
+        "check",
+        "fixtures/co-managed.yaml",
+        "--today",
+        common::TODAY,
+        "-o",
+        base.to_str().unwrap(),
+    ]);
+    assert!(first.code < 2, "{}", first.stderr);
+    let text = std::fs::read_to_string("fixtures/co-managed.yaml").unwrap();
+    let worse: String = text
+        .lines()
+        .filter(|l| !l.contains("log-review"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let changed = dir.path().join("changed.yaml");
+    std::fs::write(&changed, worse).unwrap();
+    runs.push(vec![
+        changed.display().to_string(),
+        "--today".into(),
+        common::TODAY.into(),
+        "--baseline".into(),
+        base.display().to_string(),
+    ]);
+
+    let mut seen_optional = (false, false);
+    for args in runs {
+        let mut all: Vec<&str> = vec!["check", "-f", "json"];
+        all.extend(args.iter().map(String::as_str));
+        let out = run(&all);
+        assert!(out.code < 2, "{args:?}: {}", out.stderr);
+        let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        seen_optional.0 |= report.get("evidence").is_some();
+        seen_optional.1 |= report.get("baseline").is_some();
+        let errors: Vec<String> = v
+            .iter_errors(&report)
+            .take(20)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{args:?}:\n{}", errors.join("\n"));
+    }
+    assert_eq!(
+        seen_optional,
+        (true, true),
+        "evidence and baseline sections were validated"
+    );
+}
+
+#[test]
+fn the_report_schema_rejects_a_field_it_does_not_describe() {
+    let v = schema("report");
+    let out = run(&[
+        "check",
+        "fixtures/managed.yaml",
+        "-f",
+        "json",
+        "--today",
+        common::TODAY,
+    ]);
+    let mut report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert!(v.is_valid(&report));
+    report["findings"][0]["surprise"] = serde_json::Value::from(1);
+    assert!(!v.is_valid(&report));
+    report["findings"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("surprise");
+    report["findings"][0]["status"] = serde_json::Value::from("fine");
+    assert!(!v.is_valid(&report));
+}

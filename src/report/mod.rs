@@ -12,6 +12,7 @@ pub mod junit;
 pub mod markdown;
 pub mod page_one;
 pub mod sarif;
+pub mod schema;
 mod templates;
 pub mod text;
 
