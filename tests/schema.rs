@@ -211,10 +211,8 @@ fn property_maps<'v>(
     match v {
         serde_json::Value::Object(map) => {
             for (k, child) in map {
-                if k == "properties" {
-                    if let Some(props) = child.as_object() {
-                        out.push((at.clone(), props));
-                    }
+                if let (true, Some(props)) = (k == "properties", child.as_object()) {
+                    out.push((at.clone(), props));
                 }
                 property_maps(child, format!("{at}/{k}"), out);
             }
