@@ -163,8 +163,12 @@ pub enum CatalogCommand {
     },
     /// Convert an OSCAL catalog (JSON or YAML) into a gapcheck catalog
     Import {
-        /// The OSCAL catalog file
+        /// The OSCAL catalog file, or an OSCAL profile (then give its catalog with --catalog)
         file: PathBuf,
+        /// The OSCAL catalog a profile selects from (NIST's baseline profiles: the SP 800-53
+        /// catalog); FILE is then the profile, and only the controls it selects are imported
+        #[arg(long, value_name = "CATALOG.json")]
+        catalog: Option<PathBuf>,
         /// Write the catalog here instead of stdout
         #[arg(short = 'o', long = "output", value_name = "OUT.yaml")]
         output: Option<PathBuf>,
@@ -1262,11 +1266,19 @@ fn catalog_command(c: CatalogCommand) -> Result<u8, Error> {
         }
         CatalogCommand::Import {
             file,
+            catalog,
             output,
             map,
             id,
             no_builtin,
-        } => import_catalog(&file, output.as_deref(), map.as_deref(), id, !no_builtin),
+        } => import_catalog(
+            &file,
+            catalog.as_deref(),
+            output.as_deref(),
+            map.as_deref(),
+            id,
+            !no_builtin,
+        ),
         CatalogCommand::Export {
             id,
             format,
@@ -1397,20 +1409,25 @@ pub fn init_template(
 /// built-ins, so an id clash is caught now), then writes it.
 fn import_catalog(
     file: &std::path::Path,
+    catalog: Option<&std::path::Path>,
     output: Option<&std::path::Path>,
     map: Option<&std::path::Path>,
     id: Option<String>,
     builtin: bool,
 ) -> Result<u8, Error> {
     let options = crate::oscal::ImportOptions { id };
-    let imported = crate::oscal::import_file(file, map, &options)
-        .map_err(|e| Error::Invalid(e.into_diagnostics()))?;
+    let imported = match catalog {
+        Some(c) => crate::oscal::import_profile_file(file, c, map, &options),
+        None => crate::oscal::import_file(file, map, &options),
+    }
+    .map_err(|e| Error::Invalid(e.into_diagnostics()))?;
     print_warnings(&imported.warnings);
     let shown = output.map_or_else(|| "<stdout>".to_owned(), |o| o.display().to_string());
     Registry::load_text(builtin, &shown, &imported.yaml)?;
     match output {
         Some(o) => {
             let mut inputs = vec![file.to_path_buf()];
+            inputs.extend(catalog.map(std::path::Path::to_path_buf));
             inputs.extend(map.map(std::path::Path::to_path_buf));
             output::refuse_inputs(o, &inputs)?;
             output::write_atomic(o, imported.yaml.as_bytes())?;
