@@ -48,7 +48,7 @@ pub enum ColorChoice {
     Never,
 }
 
-/// What `recommend` can print: the fit table or its JSON.
+/// What `recommend` and `capabilities` can print: a table for a person, or JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RecommendFormat {
     Text,
@@ -62,6 +62,8 @@ pub enum SchemaKind {
     Arrangement,
     /// A catalog file (format version 1)
     Catalog,
+    /// The JSON report (`-f json`, gapcheck/report/v1)
+    Report,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -95,6 +97,15 @@ pub enum Command {
     /// Export OSCAL documents (SSP, POA&M) and spreadsheets (POA&M, findings)
     #[command(subcommand)]
     Export(export::ExportCommand),
+    /// List the capability vocabulary: each id, its kind, what it means and which loaded
+    /// controls need it
+    Capabilities {
+        #[command(flatten)]
+        catalogs: CatalogArgs,
+        /// Output format (json lists every control that needs each capability)
+        #[arg(short = 'f', long = "format", value_enum, default_value_t = RecommendFormat::Text)]
+        format: RecommendFormat,
+    },
     /// Print the JSON Schema (draft 2020-12) of a file format, for editors and tools
     Schema {
         #[arg(value_enum)]
@@ -152,8 +163,12 @@ pub enum CatalogCommand {
     },
     /// Convert an OSCAL catalog (JSON or YAML) into a gapcheck catalog
     Import {
-        /// The OSCAL catalog file
+        /// The OSCAL catalog file, or an OSCAL profile (then give its catalog with --catalog)
         file: PathBuf,
+        /// The OSCAL catalog a profile selects from (NIST's baseline profiles: the SP 800-53
+        /// catalog); FILE is then the profile, and only the controls it selects are imported
+        #[arg(long, value_name = "CATALOG.json")]
+        catalog: Option<PathBuf>,
         /// Write the catalog here instead of stdout
         #[arg(short = 'o', long = "output", value_name = "OUT.yaml")]
         output: Option<PathBuf>,
@@ -202,6 +217,10 @@ pub struct CheckArgs {
     /// Compare with an earlier JSON report and fail only on regressions
     #[arg(long, value_name = "OLD.json")]
     pub baseline: Option<PathBuf>,
+    /// Compare even when the baseline is a report of another organization (a renamed
+    /// company); without it that is an error
+    #[arg(long, requires = "baseline")]
+    pub baseline_other_organization: bool,
     /// Call out exceptions that expire within this many days
     #[arg(long, value_name = "DAYS", default_value_t = evaluate::WARN_EXPIRING_DAYS, value_parser = clap::value_parser!(i32).range(0..=3650))]
     pub warn_expiring_days: i32,
@@ -334,11 +353,28 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         } => recommend(&arrangement, &catalogs, format),
         Command::Catalog(c) => catalog_command(c),
         Command::Export(c) => export::run(c),
+        Command::Capabilities { catalogs, format } => {
+            let registry = load_registry(&catalogs)?;
+            let listing = crate::report::capabilities::listing(&registry);
+            match format {
+                RecommendFormat::Text => {
+                    term::print(&crate::report::capabilities::text(&listing), Content::Text)?
+                }
+                RecommendFormat::Json => {
+                    let mut text =
+                        serde_json::to_string_pretty(&listing).expect("listing serializes");
+                    text.push('\n');
+                    term::print(&text, Content::Data)?;
+                }
+            }
+            Ok(0)
+        }
         Command::Schema { kind } => {
             let registry = Registry::load(true, &[])?;
             let schema = match kind {
                 SchemaKind::Catalog => crate::schema::catalog(&registry.vocabulary),
                 SchemaKind::Arrangement => crate::schema::arrangement(&registry),
+                SchemaKind::Report => crate::report::schema::report(),
             };
             let mut text = serde_json::to_string_pretty(&schema).expect("schema serializes");
             text.push('\n');
@@ -701,6 +737,16 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
         atomic::refuse_inputs(o, &inputs)?;
     }
     let settings = Settings::from_args(&args)?;
+    if let Some(d) = settings
+        .baseline
+        .as_ref()
+        .and_then(|b| b.check_organization(&a.organization.name, args.baseline_other_organization))
+    {
+        match d.level {
+            Level::Error => return Err(Error::Invalid(vec![d])),
+            Level::Warning => print_warnings(&[d]),
+        }
+    }
     let emptied = evaluate::emptied_frameworks(&registry, &a, &settings.opts);
     if !emptied.is_empty() {
         return Err(Error::Invalid(emptied));
@@ -1202,11 +1248,19 @@ fn catalog_command(c: CatalogCommand) -> Result<u8, Error> {
         }
         CatalogCommand::Import {
             file,
+            catalog,
             output,
             map,
             id,
             no_builtin,
-        } => import_catalog(&file, output.as_deref(), map.as_deref(), id, !no_builtin),
+        } => import_catalog(
+            &file,
+            catalog.as_deref(),
+            output.as_deref(),
+            map.as_deref(),
+            id,
+            !no_builtin,
+        ),
         CatalogCommand::Export {
             id,
             format,
@@ -1337,20 +1391,25 @@ pub fn init_template(
 /// built-ins, so an id clash is caught now), then writes it.
 fn import_catalog(
     file: &std::path::Path,
+    catalog: Option<&std::path::Path>,
     output: Option<&std::path::Path>,
     map: Option<&std::path::Path>,
     id: Option<String>,
     builtin: bool,
 ) -> Result<u8, Error> {
     let options = crate::oscal::ImportOptions { id };
-    let imported = crate::oscal::import_file(file, map, &options)
-        .map_err(|e| Error::Invalid(e.into_diagnostics()))?;
+    let imported = match catalog {
+        Some(c) => crate::oscal::import_profile_file(file, c, map, &options),
+        None => crate::oscal::import_file(file, map, &options),
+    }
+    .map_err(|e| Error::Invalid(e.into_diagnostics()))?;
     print_warnings(&imported.warnings);
     let shown = output.map_or_else(|| "<stdout>".to_owned(), |o| o.display().to_string());
     Registry::load_text(builtin, &shown, &imported.yaml)?;
     match output {
         Some(o) => {
             let mut inputs = vec![file.to_path_buf()];
+            inputs.extend(catalog.map(std::path::Path::to_path_buf));
             inputs.extend(map.map(std::path::Path::to_path_buf));
             atomic::refuse_inputs(o, &inputs)?;
             atomic::write_atomic(o, imported.yaml.as_bytes())?;

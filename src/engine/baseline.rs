@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::decode::Keyword;
-use crate::diag::{Diagnostic, Level, Pos};
+use crate::diag::{Diagnostic, Level, Pos, Sink};
 use crate::evaluate::{Evaluation, Finding, Status};
 
 /// The part of an earlier report that a comparison needs.
@@ -18,20 +18,64 @@ pub const SCHEMA: &str = "gapcheck/report/v1";
 #[derive(Debug, Clone)]
 pub struct Baseline {
     pub path: String,
+    /// The organization the report was written for (reports before 0.1 may lack it).
+    organization: Option<String>,
+    organization_pos: Option<Pos>,
+    /// The file's text, kept so a later diagnostic about it can show its line.
+    text: String,
     statuses: BTreeMap<(String, String), Status>,
 }
 
+/// The fields of an earlier report a comparison reads. The schema tag and the statuses are
+/// checked while the JSON is read, so an error carries the line and column serde_json was at.
 #[derive(Deserialize)]
 struct OldReport {
-    schema: String,
+    #[serde(rename = "schema")]
+    _schema: SchemaTag,
+    arrangement: Option<OldArrangement>,
     findings: Vec<OldFinding>,
+}
+
+#[derive(Deserialize)]
+struct OldArrangement {
+    organization: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct OldFinding {
     catalog: String,
     control: String,
-    status: String,
+    status: OldStatus,
+}
+
+/// `schema` of a report this gapcheck can compare with.
+struct SchemaTag;
+
+impl<'de> Deserialize<'de> for SchemaTag {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let tag = String::deserialize(d)?;
+        if tag == SCHEMA {
+            Ok(SchemaTag)
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "baseline has schema `{tag}`; this gapcheck compares with `{SCHEMA}`"
+            )))
+        }
+    }
+}
+
+struct OldStatus(Status);
+
+impl<'de> Deserialize<'de> for OldStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let word = String::deserialize(d)?;
+        Status::parse(&word).map(OldStatus).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown status `{word}`; expected one of: {}",
+                Status::names().join(", ")
+            ))
+        })
+    }
 }
 
 /// One control whose status changed, or that is new.
@@ -85,47 +129,70 @@ pub fn passed(evaluation: &Evaluation, comparison: Option<&Comparison>) -> bool 
 impl Baseline {
     pub fn load(path: &Path) -> Result<Baseline, Diagnostic> {
         let shown = path.display().to_string();
-        let fail = |message: String, pos: Option<Pos>| Diagnostic {
-            level: Level::Error,
-            file: shown.clone(),
-            pos,
-            message,
-            help: Some(
-                "pass a JSON report written earlier by `gapcheck check -o report.json`".into(),
-            ),
-            source_line: None,
-        };
         let text = crate::catalog::read_text(path)?;
         let old: OldReport = serde_json::from_str(&text).map_err(|e| {
-            let pos = (e.line() > 0).then(|| Pos::new(e.line() as u32, e.column() as u32));
-            fail(format!("not a gapcheck JSON report: {e}"), pos)
+            let pos = (e.line() > 0).then(|| value_start(&text, e.line(), e.column()));
+            let message = match e.classify() {
+                serde_json::error::Category::Data => without_position(&e),
+                _ => format!("not valid JSON: {}", without_position(&e)),
+            };
+            let help = "pass a JSON report written earlier by `gapcheck check -o report.json`";
+            let mut sink = Sink::new(shown.as_str(), &text);
+            sink.push(Level::Error, pos, message, Some(help.into()));
+            sink.diagnostics.pop().expect("just pushed")
         })?;
-        if old.schema != SCHEMA {
-            return Err(fail(
-                format!(
-                    "baseline has schema `{}`; this gapcheck compares with `{SCHEMA}`",
-                    old.schema
-                ),
-                None,
-            ));
-        }
-        let mut statuses = BTreeMap::new();
-        for f in old.findings {
-            let status = Status::parse(&f.status).ok_or_else(|| {
-                fail(
-                    format!(
-                        "unknown status `{}` for {}:{}",
-                        f.status, f.catalog, f.control
-                    ),
-                    None,
-                )
-            })?;
-            statuses.insert((f.catalog, f.control), status);
-        }
+        let organization = old.arrangement.and_then(|a| a.organization);
+        let organization_pos = organization
+            .as_deref()
+            .and_then(|name| organization_pos(&text, name));
+        let statuses = old
+            .findings
+            .into_iter()
+            .map(|f| ((f.catalog, f.control), f.status.0))
+            .collect();
         Ok(Baseline {
             path: shown,
+            organization,
+            organization_pos,
+            text,
             statuses,
         })
+    }
+
+    /// A report of another organization compares unrelated controls' histories: almost
+    /// always the wrong file passed in CI, which would then pass or fail for nothing. An
+    /// error, unless `other_organization` says the change of name is meant (a renamed
+    /// company), when it is a warning.
+    pub fn check_organization(
+        &self,
+        organization: &str,
+        other_organization: bool,
+    ) -> Option<Diagnostic> {
+        let theirs = self.organization.as_deref()?;
+        if theirs == organization {
+            return None;
+        }
+        let (level, help) = if other_organization {
+            (
+                Level::Warning,
+                "compared anyway (--baseline-other-organization)".to_owned(),
+            )
+        } else {
+            (
+                Level::Error,
+                format!(
+                    "pass a report of `{organization}`; if the organization was renamed, add --baseline-other-organization"
+                ),
+            )
+        };
+        let mut sink = Sink::new(self.path.as_str(), &self.text);
+        sink.push(
+            level,
+            self.organization_pos,
+            format!("baseline is a report of `{theirs}`, not of `{organization}`"),
+            Some(help),
+        );
+        sink.diagnostics.pop()
     }
 
     pub fn compare(&self, findings: &[Finding]) -> Comparison {
@@ -157,5 +224,97 @@ impl Baseline {
             regressions,
             improvements,
         }
+    }
+}
+
+/// serde_json's message without the " at line L column C" it appends: the position is
+/// printed in front, as in every diagnostic.
+fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    text.strip_suffix(&suffix).unwrap_or(&text).to_owned()
+}
+
+/// serde_json reports a bad value at its last character, the closing quote of a string;
+/// the caret is clearer at the value's start, the opening quote.
+fn value_start(text: &str, line: usize, column: usize) -> Pos {
+    let at = Pos::new(line as u32, column as u32);
+    let Some(row) = text.lines().nth(line.saturating_sub(1)) else {
+        return at;
+    };
+    let chars: Vec<char> = row.chars().collect();
+    if column == 0 || chars.get(column - 1) != Some(&'"') {
+        return at;
+    }
+    let mut i = column - 1;
+    while i > 0 {
+        i -= 1;
+        if chars[i] == '"' && (i == 0 || chars[i - 1] != '\\') {
+            return Pos::new(line as u32, i as u32 + 1);
+        }
+    }
+    at
+}
+
+/// Where the report names its organization: the value of `"organization"` inside the
+/// top-level `"arrangement"` object, as our JSON writer lays it out. Only used to point a
+/// diagnostic at the line; `None` if the text is laid out otherwise.
+fn organization_pos(text: &str, name: &str) -> Option<Pos> {
+    let arrangement = text.find("\"arrangement\"")?;
+    let key = arrangement + text[arrangement..].find("\"organization\"")?;
+    let quoted = serde_json::to_string(name).ok()?;
+    let value = key + text[key..].find(&quoted)?;
+    let before = &text[..value];
+    let line = before.matches('\n').count() + 1;
+    let column = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+        .chars()
+        .count()
+        + 1;
+    Some(Pos::new(line as u32, column as u32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Baseline, Diagnostic> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.json");
+        std::fs::write(&path, text).unwrap();
+        Baseline::load(&path)
+    }
+
+    const GOOD: &str = "{\n  \"schema\": \"gapcheck/report/v1\",\n  \"arrangement\": {\n    \"path\": \"a.yaml\",\n    \"organization\": \"Acme\"\n  },\n  \"findings\": [\n    {\"catalog\": \"c\", \"control\": \"k\", \"status\": \"gap\"}\n  ]\n}\n";
+
+    #[test]
+    fn errors_carry_line_and_column() {
+        let d = load(&GOOD.replace("report/v1", "report/v0")).unwrap_err();
+        assert_eq!(d.pos, Some(Pos::new(2, 13)), "{d}");
+        assert!(d.message.contains("schema `gapcheck/report/v0`"), "{d}");
+        assert!(!d.message.contains("at line"), "{d}");
+
+        let d = load(&GOOD.replace("\"gap\"", "\"gone\"")).unwrap_err();
+        assert_eq!(d.pos.map(|p| p.line), Some(8), "{d}");
+        assert!(d.message.contains("unknown status `gone`"), "{d}");
+        assert!(d.to_string().contains("8 | "), "snippet of the line: {d}");
+
+        let d = load("{\"schema\": ").unwrap_err();
+        assert!(d.message.starts_with("not valid JSON"), "{d}");
+        assert!(d.pos.is_some(), "{d}");
+    }
+
+    #[test]
+    fn another_organization_is_an_error_unless_allowed() {
+        let b = load(GOOD).unwrap();
+        assert_eq!(b.check_organization("Acme", false), None);
+        let d = b.check_organization("Zenith", false).unwrap();
+        assert_eq!(d.level, Level::Error);
+        assert_eq!(d.pos, Some(Pos::new(5, 21)), "{d}");
+        assert!(
+            d.message.contains("`Acme`") && d.message.contains("`Zenith`"),
+            "{d}"
+        );
+        let d = b.check_organization("Zenith", true).unwrap();
+        assert_eq!(d.level, Level::Warning);
     }
 }

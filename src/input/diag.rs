@@ -53,17 +53,10 @@ impl fmt::Display for Diagnostic {
             None => write!(f, "{file}: {level}: {message}")?,
         }
         if let (Some(line), Some(p)) = (&self.source_line, self.pos) {
-            // Tabs stay so the caret lines up; every other control character becomes a space.
+            // Tabs stay (the renderer expands them and moves the caret with them); every
+            // other control character becomes a space.
             let line = crate::term::clean_keep_tabs(line);
-            let gutter = p.line.to_string();
-            let pad = " ".repeat(gutter.len());
-            // Columns count characters; tabs are kept so the caret lines up in a terminal.
-            let lead: String = line
-                .chars()
-                .take(p.column.saturating_sub(1) as usize)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
-            write!(f, "\n {pad} |\n {gutter} | {line}\n {pad} | {lead}^")?;
+            write!(f, "\n{}", snippet(&line, p, self.level))?;
         }
         if let Some(help) = &self.help {
             write!(f, "\n  = help: {}", clean(help))?;
@@ -71,6 +64,37 @@ impl fmt::Display for Diagnostic {
         Ok(())
     }
 }
+
+/// The source line with a caret under `pos`, drawn by annotate-snippets, which measures
+/// each character's display width: a caret after CJK text (two columns a character) or a
+/// tab lands under the character the column names, not half-way along the line.
+fn snippet(line: &str, pos: Pos, level: Level) -> String {
+    use annotate_snippets::{AnnotationKind, Group, Renderer, Snippet};
+    // Columns count characters from 1; a column past the end (the parser reports the end of
+    // a line for a missing value) points just after the last character.
+    let start = line
+        .char_indices()
+        .nth(pos.column.saturating_sub(1) as usize)
+        .map_or(line.len(), |(i, _)| i);
+    let end = line[start..]
+        .chars()
+        .next()
+        .map_or(start, |c| start + c.len_utf8());
+    let level = match level {
+        Level::Error => annotate_snippets::Level::ERROR,
+        Level::Warning => annotate_snippets::Level::WARNING,
+    };
+    let report = [Group::with_level(level).element(
+        Snippet::source(line)
+            .line_start(pos.line as usize)
+            .fold(false)
+            .annotation(AnnotationKind::Primary.span(start..end)),
+    )];
+    Renderer::plain().render(&report)
+}
+
+/// The most characters of a source line a diagnostic shows.
+const SNIPPET_CHARS: usize = 200;
 
 /// Collects diagnostics for one file, so that every error in it is reported at once.
 #[derive(Debug)]
@@ -126,7 +150,12 @@ impl<'a> Sink<'a> {
             let rest = &self.source[start..];
             let line = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
             // Keep snippets short: a minified or hostile file may have one enormous line.
-            Some(line.chars().take(200).collect::<String>())
+            // A position beyond what is kept gets no snippet rather than a caret in the
+            // wrong place.
+            if p.column as usize > SNIPPET_CHARS {
+                return None;
+            }
+            Some(line.chars().take(SNIPPET_CHARS).collect::<String>())
         });
         self.diagnostics.push(Diagnostic {
             level,
@@ -264,7 +293,47 @@ mod tests {
             text.starts_with("a.yaml:2:1: error: unknown key `modle`"),
             "{text}"
         );
-        assert!(text.contains(" 2 | modle: managed"), "{text}");
+        assert!(text.contains("\n2 | modle: managed\n  | ^\n"), "{text}");
         assert!(text.ends_with("= help: did you mean `model`?"), "{text}");
+    }
+
+    /// Display columns of `s` for the test's own text: ASCII is one column, the CJK
+    /// characters used below are two.
+    fn width(s: &str) -> usize {
+        s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+    }
+
+    #[test]
+    fn caret_sits_under_the_named_character_after_cjk_text() {
+        let src = "organization: {name: 東京歯科クリニック, modle: managed}\n";
+        let mut sink = Sink::new("a.yaml", src);
+        let column = src[..src.find("modle").unwrap()].chars().count() as u32 + 1;
+        sink.error(Pos::new(1, column), "unknown key `modle`", None);
+        let text = sink.diagnostics[0].to_string();
+        let source = text
+            .lines()
+            .find(|l| l.contains("modle: managed"))
+            .unwrap_or_else(|| panic!("no source line in\n{text}"));
+        let caret = text
+            .lines()
+            .find(|l| l.trim_end().ends_with('^'))
+            .unwrap_or_else(|| panic!("no caret in\n{text}"));
+        let under = width(&source[..source.find("modle").unwrap()]);
+        assert_eq!(caret.find('^'), Some(under), "\n{text}");
+    }
+
+    #[test]
+    fn caret_after_a_tab_and_past_the_end_of_the_line() {
+        let mut sink = Sink::new("a.yaml", "a:\tb\nc:\n");
+        sink.error(Pos::new(1, 4), "tab", None);
+        sink.error(Pos::new(2, 3), "missing value", None);
+        for d in &sink.diagnostics {
+            let text = d.to_string();
+            assert!(text.lines().any(|l| l.trim_end().ends_with('^')), "{text}");
+        }
+        let text = sink.diagnostics[0].to_string();
+        let source = text.lines().find(|l| l.contains("a:")).unwrap();
+        let caret = text.lines().find(|l| l.contains('^')).unwrap();
+        assert_eq!(source.find('b'), caret.find('^'), "\n{text}");
     }
 }

@@ -254,55 +254,122 @@ pub fn parse(source: &str, sink: &mut Sink) -> Option<Node> {
     }
 }
 
-/// Turns the YAML library's error into our one-line message and a fix hint. The library's
-/// own text carries a source snippet; we render our own, so only its first line is kept.
+/// Turns the YAML library's error into our one-line message and a fix hint, by the
+/// error's type (and, for syntax errors, the parser's error kind) — never by its wording,
+/// which a new version of the library may change.
 pub(crate) fn describe(e: &serde_saphyr::Error) -> (String, Option<String>) {
-    let full = e.to_string();
-    let first = full
-        .lines()
-        .next()
-        .unwrap_or("invalid YAML")
-        .trim()
-        .to_owned();
-    let first = strip_location_suffix(&first);
-    let lower = first.to_lowercase();
-    let help = if lower.contains("duplicate") {
-        Some("each key may appear once in a mapping; merge or rename the repeated entry".to_owned())
-    } else if lower.contains("budget")
-        || lower.contains("limit")
-        || lower.contains("depth")
-        || lower.contains("alias")
-    {
-        Some(format!(
+    use serde_saphyr::granit_parser::ErrorKind as Syntax;
+    use serde_saphyr::{Error as E, ExternalMessageSource};
+
+    let limits = || {
+        format!(
             "gapcheck accepts at most {MAX_DEPTH} levels of nesting, {MAX_ALIASES} aliases and {MAX_NODES} nodes per file; simplify the file"
-        ))
-    } else {
-        Some(
-            "fix the YAML syntax at this position (check indentation, quotes and `:` spacing)"
-                .to_owned(),
         )
     };
-    (format!("invalid YAML: {first}"), help)
+    let syntax = || {
+        "fix the YAML syntax at this position (check indentation, quotes and `:` spacing)".into()
+    };
+    let e = innermost(e);
+    let (message, help): (String, String) = match e {
+        E::DuplicateMappingKey { key, .. } => (
+            match key {
+                Some(k) => format!("duplicate mapping key: {k}"),
+                None => "duplicate mapping key".into(),
+            },
+            "each key may appear once in a mapping; merge or rename the repeated entry".into(),
+        ),
+        E::Budget { breach, .. } => (
+            format!("limit exceeded: {}", budget_breach(breach)),
+            limits(),
+        ),
+        E::AliasReplayLimitExceeded { .. } => (
+            format!("limit exceeded: aliases repeat more than {MAX_NODES} nodes"),
+            limits(),
+        ),
+        E::AliasExpansionLimitExceeded { .. } => (
+            format!("limit exceeded: one anchor is used more than {MAX_USES_PER_ANCHOR} times"),
+            limits(),
+        ),
+        E::AliasReplayStackDepthExceeded { .. } | E::AliasReplayCounterOverflow { .. } => (
+            "limit exceeded: aliases nest too deeply".into(),
+            limits(),
+        ),
+        E::MultipleDocuments { .. } => (
+            "multiple YAML documents in one file".into(),
+            "keep one document per file: remove the `---` line and what follows it, or move it into a file of its own".into(),
+        ),
+        E::InvalidUtf8Input => (
+            "the file is not valid UTF-8".into(),
+            "save the file as UTF-8 text".into(),
+        ),
+        E::NonFiniteFloat { value, .. } => (
+            format!("non-finite float `{value}`"),
+            "write a finite number (`.inf` and `.nan` are not numbers a report can use)".into(),
+        ),
+        E::UnknownAnchor { .. } => (
+            "alias to an anchor that is not defined".into(),
+            "define `&name` on a value before `*name` refers to it".into(),
+        ),
+        E::ExternalMessage { source, .. } => {
+            let text = library_text(e);
+            let help = match source.as_ref() {
+                ExternalMessageSource::Parser(scan) => match scan.kind() {
+                    Syntax::RecursionLimitExceeded => limits(),
+                    Syntax::TabNotAllowed
+                    | Syntax::TabInBlockIndentation
+                    | Syntax::TabInIndentation => {
+                        "indent with spaces: YAML does not allow tabs for indentation".into()
+                    }
+                    Syntax::UnclosedQuotedScalar => {
+                        "close the quote that opens here (a quote inside the text is doubled in `'…'` or escaped as `\\\"` in `\"…\"`)".into()
+                    }
+                    _ => syntax(),
+                },
+                _ => syntax(),
+            };
+            (text, help)
+        }
+        _ => (library_text(e), syntax()),
+    };
+    (format!("invalid YAML: {message}"), Some(help))
 }
 
-fn strip_location_suffix(s: &str) -> String {
-    // The library says "error: line 3 column 5: …" and sometimes "… at line 3, column 5",
-    // which repeats the position we print in front; it also names its own API in hints.
-    let mut s = s.trim_start_matches("error:").trim();
-    if let Some((_, rest)) = s.strip_prefix("line ").and_then(|r| r.split_once(": ")) {
-        s = rest;
+/// The error itself, out of the wrappers that add a source snippet or an alias's location
+/// (we print our own snippet, at the position of the innermost error).
+fn innermost(mut e: &serde_saphyr::Error) -> &serde_saphyr::Error {
+    loop {
+        match e {
+            serde_saphyr::Error::WithSnippet { error, .. }
+            | serde_saphyr::Error::AliasError { error, .. } => e = error,
+            other => return other,
+        }
     }
-    let s = match s.rfind(" at line ") {
-        Some(i) => &s[..i],
-        None => s,
-    };
-    let api_hint = [", set DuplicateKeyPolicy", "; use from_str_multiple"]
-        .iter()
-        .filter_map(|hint| s.find(hint))
-        .min();
-    match api_hint {
-        Some(i) => s[..i].to_owned(),
-        None => s.to_owned(),
+}
+
+/// The library's own message for an error we have no wording of our own for, in its
+/// user-facing form: without the position (we print it in front) and without hints that
+/// name the library's API.
+fn library_text(e: &serde_saphyr::Error) -> String {
+    use serde_saphyr::MessageFormatter;
+    let text = serde_saphyr::UserMessageFormatter.format_message(e);
+    // One line: the library's text may quote input, and the message is printed on one.
+    crate::term::clean(text.trim()).into_owned()
+}
+
+/// Which of our limits a file crossed, in the words of the README's limits table.
+fn budget_breach(breach: &serde_saphyr::budget::BudgetBreach) -> String {
+    use serde_saphyr::budget::BudgetBreach as B;
+    match breach {
+        B::Depth { .. } => format!("nested deeper than {MAX_DEPTH} levels"),
+        B::Nodes { .. } | B::Events { .. } => format!("more than {MAX_NODES} nodes"),
+        B::Aliases { .. } => format!("more than {MAX_ALIASES} aliases"),
+        B::AliasAnchorRatio { aliases, anchors } => format!(
+            "{aliases} aliases for {anchors} anchors (from {ALIAS_RATIO_FROM} aliases on, at most {MAX_USES_PER_ANCHOR_ON_AVERAGE} uses per anchor on average)"
+        ),
+        B::RecordedAnchorEvents { .. } => {
+            format!("anchors would repeat more than {MAX_NODES} nodes")
+        }
+        other => format!("{other:?}"),
     }
 }
 

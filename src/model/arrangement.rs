@@ -375,7 +375,7 @@ fn read(
         .require(sink, "frameworks", "the arrangement", "[hipaa-security]")
         .map(|n| read_frameworks(sink, n, registry))
         .unwrap_or_default();
-    let providers = top
+    let (providers, broken_providers) = top
         .require(
             sink,
             "providers",
@@ -386,7 +386,7 @@ fn read(
         .unwrap_or_default();
     let responsibilities = top
         .get("responsibilities")
-        .map(|n| read_responsibilities(sink, n, &providers, registry))
+        .map(|n| read_responsibilities(sink, n, &providers, &broken_providers, registry))
         .unwrap_or_default();
     let attestations = top
         .get("attestations")
@@ -408,7 +408,10 @@ fn read(
         .and_then(|n| EvidencePolicy::read(sink, n, "evidence policy"))
         .unwrap_or_default();
 
-    if let (Some(model), Some(node)) = (model, model_node) {
+    // A provider whose declaration is broken has no known kind: whether the model fits
+    // the providers cannot be told until it is fixed, and saying so would be a second
+    // error for the one mistake already reported.
+    if let (Some(model), Some(node), true) = (model, model_node, broken_providers.is_empty()) {
         check_model_contradiction(sink, model, node.pos, &providers);
     }
     if let Some(pos) = top.key_pos("frameworks") {
@@ -615,8 +618,27 @@ fn read_frameworks(sink: &mut Sink, node: &Node, registry: &Registry) -> Vec<Fra
     let items = decode::list(sink, node, "`frameworks`");
     let mut out: Vec<Framework> = Vec::new();
     for item in items {
-        let (catalog_node, profile_node) = match &item.value {
-            yaml::Value::Map(_) => {
+        // `cmmc:level-2` is how `init --framework` and the command line name a catalog with
+        // a profile; a file accepts the same words.
+        let short = match &item.value {
+            yaml::Value::Str(s) => s.split_once(':').map(|(c, p)| {
+                let profile_column = item.pos.column + c.chars().count() as u32 + 1;
+                (
+                    Node {
+                        pos: item.pos,
+                        value: yaml::Value::Str(c.to_owned()),
+                    },
+                    Node {
+                        pos: Pos::new(item.pos.line, profile_column),
+                        value: yaml::Value::Str(p.to_owned()),
+                    },
+                )
+            }),
+            _ => None,
+        };
+        let (catalog_node, profile_node) = match (&item.value, &short) {
+            (_, Some((c, p))) => (c, Some(p)),
+            (yaml::Value::Map(_), None) => {
                 let Some(f) = Fields::new(sink, item, "a framework", &["catalog", "profile"])
                 else {
                     continue;
@@ -693,8 +715,12 @@ fn read_frameworks(sink: &mut Sink, node: &Node, registry: &Registry) -> Vec<Fra
     out
 }
 
-fn read_providers(sink: &mut Sink, node: &Node) -> BTreeMap<String, Provider> {
+/// The providers declared well, and the ids of those declared with an error (already
+/// reported): rows that name a broken provider are not reported again — one mistake, one
+/// error.
+fn read_providers(sink: &mut Sink, node: &Node) -> (BTreeMap<String, Provider>, BTreeSet<String>) {
     let mut out = BTreeMap::new();
+    let mut broken = BTreeSet::new();
     let Some(entries) = node.as_map() else {
         decode::type_error(
             sink,
@@ -702,7 +728,7 @@ fn read_providers(sink: &mut Sink, node: &Node) -> BTreeMap<String, Provider> {
             "`providers` must be a mapping of provider id to provider",
             "`id: {kind: msp, name: ...}` entries",
         );
-        return out;
+        return (out, broken);
     };
     if entries.is_empty() {
         sink.error(
@@ -719,6 +745,7 @@ fn read_providers(sink: &mut Sink, node: &Node) -> BTreeMap<String, Provider> {
             &what,
             &["kind", "name", "ftes", "coverage", "tooling", "notes"],
         ) else {
+            broken.insert(key.name.clone());
             continue;
         };
         let kind = f
@@ -765,7 +792,11 @@ fn read_providers(sink: &mut Sink, node: &Node) -> BTreeMap<String, Provider> {
                     .collect()
             })
             .unwrap_or_default();
-        if let Some(kind) = kind {
+        let Some(kind) = kind else {
+            broken.insert(key.name.clone());
+            continue;
+        };
+        {
             out.insert(
                 key.name.clone(),
                 Provider {
@@ -780,13 +811,14 @@ fn read_providers(sink: &mut Sink, node: &Node) -> BTreeMap<String, Provider> {
             );
         }
     }
-    out
+    (out, broken)
 }
 
 fn read_responsibilities(
     sink: &mut Sink,
     node: &Node,
     providers: &BTreeMap<String, Provider>,
+    broken_providers: &BTreeSet<String>,
     registry: &Registry,
 ) -> BTreeMap<String, Responsibility> {
     let mut out = BTreeMap::new();
@@ -835,7 +867,9 @@ fn read_responsibilities(
                 let Some(id) = decode::string(sink, item, "owner") else {
                     continue;
                 };
-                if !providers.contains_key(&id) {
+                if broken_providers.contains(&id) {
+                    // Declared, with an error reported at its declaration.
+                } else if !providers.contains_key(&id) {
                     let help = if provider_ids.is_empty() {
                         "declare it under `providers:`".to_owned()
                     } else {
@@ -1180,12 +1214,12 @@ fn check_model_contradiction(
         Model::BreakFix if !msps.is_empty() => sink.error(
             pos,
             format!("model `break-fix` contradicts MSP provider `{}`", msps[0]),
-            Some("a managed service provider under contract makes this `managed` (or `co-managed` with internal IT); change `model:`, or change the provider's `kind:` to `break-fix` if it is paid per incident".into()),
+            Some(format!("if `{}` is paid per incident, set its `kind: break-fix`; if it works under a managed-services contract, `model:` must say the model that contract sets up", msps[0])),
         ),
         Model::Managed | Model::CoManaged if msps.is_empty() => sink.error(
             pos,
             format!("model `{model}` needs a provider of kind `msp`, and none is declared"),
-            Some("declare the MSP under `providers:` with `kind: msp`, or change `model:` to `break-fix`".into()),
+            Some("declare the managed service provider under `providers:` with `kind: msp`".into()),
         ),
         _ => {}
     }

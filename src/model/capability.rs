@@ -22,6 +22,22 @@ pub enum CapabilityKind {
 }
 keywords!(CapabilityKind { Ongoing => "ongoing", OnDemand => "on-demand", Organizational => "organizational" });
 
+impl CapabilityKind {
+    /// What the kind means for who may own the capability, in the words of
+    /// `controls/capabilities.yaml` (shown by `gapcheck capabilities`).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            CapabilityKind::Ongoing => {
+                "needs continuous engagement and retained access: a break-fix provider cannot own it"
+            }
+            CapabilityKind::OnDemand => "reactive or project work: any provider can own it",
+            CapabilityKind::Organizational => {
+                "the organization itself must own it; a provider may only support"
+            }
+        }
+    }
+}
+
 /// How often work is done. Declared strongest first, so `a <= b` means `a` is at least as
 /// frequent as `b`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

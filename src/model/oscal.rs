@@ -44,6 +44,15 @@ pub enum OscalError {
         path: String,
         message: String,
     },
+    /// The files given do not go together: a profile without its catalog, a catalog with
+    /// `--catalog`, or a catalog that lacks controls the profile selects.
+    #[error("{file}: {path}: {message}")]
+    Pairing {
+        file: String,
+        path: String,
+        message: String,
+        help: String,
+    },
     /// The `--map` file has errors (each located in that file).
     #[error("{} error(s) in the mapping file", .0.len())]
     Map(Vec<Diagnostic>),
@@ -83,6 +92,12 @@ impl OscalError {
                 format!("{path}: {message}"),
                 "fix the OSCAL file at this path",
             )],
+            OscalError::Pairing {
+                file,
+                path,
+                message,
+                help,
+            } => vec![diag(file, None, format!("{path}: {message}"), &help)],
             OscalError::Map(diags) => diags,
         }
     }
@@ -91,9 +106,46 @@ impl OscalError {
 // ---------------------------------------------------------------------------------------
 // The OSCAL model: only what is used. Unknown fields are ignored on purpose.
 
+/// An OSCAL document: a catalog, or a profile (a selection from a catalog, such as NIST's
+/// SP 800-53B baselines).
 #[derive(Debug, Deserialize)]
 struct Document {
-    catalog: OscalCatalog,
+    #[serde(default)]
+    catalog: Option<OscalCatalog>,
+    #[serde(default)]
+    profile: Option<OscalProfile>,
+}
+
+#[derive(Debug, Deserialize)]
+struct OscalProfile {
+    metadata: Metadata,
+    #[serde(default)]
+    imports: Vec<ProfileImport>,
+    /// Parameter settings and alterations: not applied (the import says so).
+    #[serde(default)]
+    modify: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ProfileImport {
+    #[serde(default)]
+    href: String,
+    #[serde(rename = "include-all", default)]
+    include_all: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "include-controls", default)]
+    include_controls: Vec<Selector>,
+    #[serde(rename = "exclude-controls", default)]
+    exclude_controls: Vec<Selector>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Selector {
+    #[serde(rename = "with-ids", default)]
+    with_ids: Vec<String>,
+    #[serde(default)]
+    matching: Vec<serde::de::IgnoredAny>,
+    #[serde(rename = "with-child-controls", default)]
+    with_child_controls: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -251,6 +303,78 @@ pub fn import_file(
     map: Option<&Path>,
     options: &ImportOptions,
 ) -> Result<Imported, OscalError> {
+    let (file, text) = read_oscal_text(path)?;
+    let mapping = read_mapping_file(map)?;
+    import_str(
+        &file,
+        &text,
+        is_json(path, &text),
+        mapping.as_ref(),
+        options,
+    )
+}
+
+fn read_mapping_file(map: Option<&Path>) -> Result<Option<Mapping>, OscalError> {
+    let Some(m) = map else {
+        return Ok(None);
+    };
+    let map_text = catalog::read_text(m).map_err(OscalError::Read)?;
+    Mapping::parse(&m.display().to_string(), &map_text).map(Some)
+}
+
+/// Imports OSCAL catalog text. `file` only names the input in errors.
+pub fn import_str(
+    file: &str,
+    text: &str,
+    json: bool,
+    mapping: Option<&Mapping>,
+    options: &ImportOptions,
+) -> Result<Imported, OscalError> {
+    let doc = parse(file, text, json)?;
+    match (doc.catalog, doc.profile) {
+        (Some(catalog), _) => convert(file, &catalog, &Source::Catalog, mapping, options),
+        (None, Some(profile)) => Err(OscalError::Pairing {
+            file: file.to_owned(),
+            path: "profile".into(),
+            message: format!(
+                "this is an OSCAL profile (`{}`), a selection of controls from a catalog it does not contain",
+                profile.metadata.title.trim()
+            ),
+            help: format!(
+                "pass the catalog it selects from too: `gapcheck catalog import {file} --catalog CATALOG.json` (for NIST's SP 800-53B baselines, the SP 800-53 Rev 5 catalog)"
+            ),
+        }),
+        (None, None) => Err(neither(file)),
+    }
+}
+
+fn neither(file: &str) -> OscalError {
+    OscalError::Invalid {
+        file: file.to_owned(),
+        path: "(document)".into(),
+        message: "the file holds neither an OSCAL `catalog` nor a `profile`".into(),
+    }
+}
+
+fn parse(file: &str, text: &str, json: bool) -> Result<Document, OscalError> {
+    if json {
+        parse_json(file, text)
+    } else {
+        parse_yaml(file, text)
+    }
+}
+
+/// Whether a file is JSON, by its extension or else its first character.
+fn is_json(path: &Path, text: &str) -> bool {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("json") => true,
+        Some("yaml" | "yml") => false,
+        _ => text.trim_start().starts_with('{'),
+    }
+}
+
+/// Reads an OSCAL file's text, refusing the XML form with a clear message.
+fn read_oscal_text(path: &Path) -> Result<(String, String), OscalError> {
     let text = catalog::read_text(path).map_err(OscalError::Read)?;
     let file = path.display().to_string();
     if text.trim_start().starts_with('<') {
@@ -263,35 +387,191 @@ pub fn import_file(
             pos: Some(Pos::new(1, 1)),
         });
     }
-    let json = match path.extension().and_then(|e| e.to_str()) {
-        Some("json") => true,
-        Some("yaml" | "yml") => false,
-        _ => text.trim_start().starts_with('{'),
-    };
-    let mapping = match map {
-        Some(m) => {
-            let map_text = catalog::read_text(m).map_err(OscalError::Read)?;
-            Some(Mapping::parse(&m.display().to_string(), &map_text)?)
-        }
-        None => None,
-    };
-    import_str(&file, &text, json, mapping.as_ref(), options)
+    Ok((file, text))
 }
 
-/// Imports OSCAL catalog text. `file` only names the input in errors.
-pub fn import_str(
-    file: &str,
-    text: &str,
-    json: bool,
-    mapping: Option<&Mapping>,
+/// Reads an OSCAL file of either kind.
+fn read_document(path: &Path) -> Result<(String, Document), OscalError> {
+    let (file, text) = read_oscal_text(path)?;
+    let doc = parse(&file, &text, is_json(path, &text))?;
+    Ok((file, doc))
+}
+
+/// Imports the controls an OSCAL profile selects from `catalog` (the catalog the profile
+/// imports: NIST's baseline profiles name theirs by a back-matter link, which gapcheck does
+/// not fetch). The selection is resolved by id — `include-all`, `include-controls` and
+/// `exclude-controls` with `with-ids` (and `with-child-controls: yes`); the profile's title
+/// and version name the result. `modify` (parameter settings, alterations) is not applied:
+/// statements keep the catalog's parameter text, and a warning says so.
+pub fn import_profile_file(
+    profile: &Path,
+    catalog: &Path,
+    map: Option<&Path>,
     options: &ImportOptions,
 ) -> Result<Imported, OscalError> {
-    let doc = if json {
-        parse_json(file, text)?
-    } else {
-        parse_yaml(file, text)?
+    let (profile_file, profile_doc) = read_document(profile)?;
+    let Some(prof) = profile_doc.profile else {
+        return Err(match profile_doc.catalog {
+            Some(_) => OscalError::Pairing {
+                file: profile_file,
+                path: "catalog".into(),
+                message: "this file is an OSCAL catalog, and `--catalog` goes with a profile"
+                    .into(),
+                help: "import a catalog alone, without `--catalog`".into(),
+            },
+            None => neither(&profile_file),
+        });
     };
-    convert(file, &doc.catalog, mapping, options)
+    let (catalog_file, catalog_doc) = read_document(catalog)?;
+    let Some(cat) = catalog_doc.catalog else {
+        return Err(match catalog_doc.profile {
+            Some(_) => OscalError::Pairing {
+                file: catalog_file,
+                path: "profile".into(),
+                message: "`--catalog` names another OSCAL profile, not a catalog".into(),
+                help: "pass the catalog the profile selects from; a profile of a profile is not resolved".into(),
+            },
+            None => neither(&catalog_file),
+        });
+    };
+    let mapping = read_mapping_file(map)?;
+    let selected = select(&profile_file, &prof, &catalog_file, &cat)?;
+    let source = Source::Profile {
+        metadata: &prof.metadata,
+        selected: &selected,
+    };
+    let mut imported = convert(&catalog_file, &cat, &source, mapping.as_ref(), options)?;
+    if prof.modify.is_some() {
+        imported.warnings.push(Diagnostic {
+            level: Level::Warning,
+            file: profile_file,
+            pos: None,
+            message: "profile.modify: parameter settings and alterations are not applied; statements keep the catalog's parameter text".into(),
+            help: Some("set organization-defined values in the catalog or the mapping's text if the report must show them".into()),
+            source_line: None,
+        });
+    }
+    Ok(imported)
+}
+
+/// Where the controls come from: a whole catalog, or a profile's selection from one.
+enum Source<'p> {
+    Catalog,
+    Profile {
+        metadata: &'p Metadata,
+        selected: &'p HashSet<String>,
+    },
+}
+
+/// Every control id of a catalog (enhancements included) with the ids of its children.
+fn control_tree(cat: &OscalCatalog) -> HashMap<&str, Vec<&str>> {
+    fn walk<'c>(controls: &'c [OscalControl], out: &mut HashMap<&'c str, Vec<&'c str>>) {
+        for c in controls {
+            out.insert(
+                c.id.as_str(),
+                c.controls.iter().map(|k| k.id.as_str()).collect(),
+            );
+            walk(&c.controls, out);
+        }
+    }
+    fn groups<'c>(gs: &'c [Group], out: &mut HashMap<&'c str, Vec<&'c str>>) {
+        for g in gs {
+            walk(&g.controls, out);
+            groups(&g.groups, out);
+        }
+    }
+    let mut out = HashMap::new();
+    walk(&cat.controls, &mut out);
+    groups(&cat.groups, &mut out);
+    out
+}
+
+/// The ids a profile selects from a catalog. Every id the profile names must be in the
+/// catalog: one that is not means `--catalog` is not the catalog the profile imports.
+fn select(
+    profile_file: &str,
+    prof: &OscalProfile,
+    catalog_file: &str,
+    cat: &OscalCatalog,
+) -> Result<HashSet<String>, OscalError> {
+    let invalid = |path: String, message: String| OscalError::Invalid {
+        file: profile_file.to_owned(),
+        path,
+        message,
+    };
+    let [import] = prof.imports.as_slice() else {
+        return Err(invalid(
+            "profile.imports".into(),
+            format!(
+                "gapcheck resolves a profile that imports one catalog; this one imports {}",
+                prof.imports.len()
+            ),
+        ));
+    };
+    let tree = control_tree(cat);
+    let mut missing: Vec<String> = Vec::new();
+    let mut resolve = |selectors: &[Selector], what: &str| -> Result<HashSet<String>, OscalError> {
+        let mut ids = HashSet::new();
+        for (i, sel) in selectors.iter().enumerate() {
+            let here = format!("profile.imports[0].{what}[{i}]");
+            if !sel.matching.is_empty() {
+                return Err(invalid(
+                    format!("{here}.matching"),
+                    "selection by `matching` patterns is not supported; list the controls by `with-ids`".into(),
+                ));
+            }
+            let children = sel.with_child_controls.as_deref() == Some("yes");
+            for id in &sel.with_ids {
+                if !tree.contains_key(id.as_str()) {
+                    missing.push(id.clone());
+                    continue;
+                }
+                let mut stack = vec![id.as_str()];
+                while let Some(next) = stack.pop() {
+                    ids.insert(next.to_owned());
+                    if children {
+                        stack.extend(tree.get(next).into_iter().flatten().copied());
+                    }
+                }
+            }
+        }
+        Ok(ids)
+    };
+    let mut selected = if import.include_all.is_some() {
+        tree.keys().map(|k| (*k).to_owned()).collect()
+    } else {
+        resolve(&import.include_controls, "include-controls")?
+    };
+    let excluded = resolve(&import.exclude_controls, "exclude-controls")?;
+    if !missing.is_empty() {
+        let shown: Vec<&str> = missing.iter().take(5).map(String::as_str).collect();
+        return Err(OscalError::Pairing {
+            file: profile_file.to_owned(),
+            path: "profile.imports[0]".into(),
+            message: format!(
+                "the profile selects {} control(s) that {catalog_file} does not have: {}{}",
+                missing.len(),
+                shown.join(", "),
+                if missing.len() > shown.len() {
+                    ", ..."
+                } else {
+                    ""
+                },
+            ),
+            help: format!(
+                "pass the catalog the profile imports (its import names `{}`)",
+                import.href
+            ),
+        });
+    }
+    selected.retain(|id| !excluded.contains(id));
+    if selected.is_empty() {
+        return Err(invalid(
+            "profile.imports[0]".into(),
+            "the profile selects no control: give `include-all` or `include-controls` with `with-ids`".into(),
+        ));
+    }
+    Ok(selected)
 }
 
 fn parse_json(file: &str, text: &str) -> Result<Document, OscalError> {
@@ -618,6 +898,9 @@ struct Out<'a> {
 }
 
 struct Walk<'a> {
+    /// With a profile: the ids it selects; other controls are passed over (their
+    /// enhancements may still be selected).
+    selected: Option<&'a HashSet<String>>,
     file: &'a str,
     params: HashMap<&'a str, &'a Param>,
     controls: Vec<Out<'a>>,
@@ -713,7 +996,9 @@ impl<'a> Walk<'a> {
                     .filter(|l| !l.is_empty())
                     .map_or_else(|| printed_id(&c.id), str::to_owned)
             };
-            if is_withdrawn(&c.props) {
+            if self.selected.is_some_and(|sel| !sel.contains(&c.id)) {
+                // Not in the profile's selection.
+            } else if is_withdrawn(&c.props) {
                 self.withdrawn += 1;
             } else if let Some(m) = self.omit_unmapped
                 && m.find(&printed()).is_none()
@@ -965,10 +1250,16 @@ fn slug(title: &str) -> String {
 fn convert(
     file: &str,
     cat: &OscalCatalog,
+    source: &Source,
     mapping: Option<&Mapping>,
     options: &ImportOptions,
 ) -> Result<Imported, OscalError> {
+    let (metadata, selected) = match source {
+        Source::Catalog => (&cat.metadata, None),
+        Source::Profile { metadata, selected } => (*metadata, Some(*selected)),
+    };
     let mut walk = Walk {
+        selected,
         file,
         params: HashMap::new(),
         controls: Vec::new(),
@@ -985,7 +1276,7 @@ fn convert(
 
     let id = match &options.id {
         Some(id) => id.clone(),
-        None => slug(&cat.metadata.title),
+        None => slug(&metadata.title),
     };
     let mut seen: HashMap<&str, &str> = HashMap::new();
     for c in &walk.controls {
@@ -1014,10 +1305,17 @@ fn convert(
                 .map(|(_, v)| v.as_str())
         })
     };
-    let oscal_title = cat.metadata.title.trim();
+    let oscal_title = metadata.title.trim();
     let title = header("title").unwrap_or(oscal_title);
     let mut y = String::with_capacity(walk.controls.len() * 1024);
-    y.push_str("# Imported from an OSCAL catalog by `gapcheck catalog import`.\n");
+    let _ = writeln!(
+        y,
+        "# Imported from an OSCAL {} by `gapcheck catalog import`.",
+        match source {
+            Source::Catalog => "catalog",
+            Source::Profile { .. } => "profile and its catalog",
+        }
+    );
     y.push_str("# Ids, titles, groups and statements are the OSCAL text; severity, requires,\n");
     y.push_str(
         "# rationale and added props come from the mapping (moderate and none without one).\n",
@@ -1028,10 +1326,14 @@ fn convert(
     if let Some(a) = header("authority") {
         let _ = writeln!(y, "  authority: {}", quote(a));
     }
+    let kind = match source {
+        Source::Catalog => "catalog",
+        Source::Profile { .. } => "profile",
+    };
     let source =
-        header("source").map_or_else(|| format!("OSCAL catalog: {oscal_title}"), str::to_owned);
+        header("source").map_or_else(|| format!("OSCAL {kind}: {oscal_title}"), str::to_owned);
     let _ = writeln!(y, "  source: {}", quote(&source));
-    if let Some(v) = header("version").or(cat.metadata.version.as_deref()) {
+    if let Some(v) = header("version").or(metadata.version.as_deref()) {
         let _ = writeln!(y, "  version: {}", quote(v));
     }
     for key in ["url", "id_pattern", "notes"] {

@@ -2,6 +2,7 @@
 //! run, kept apart from the engine's types so the engine can change while formats stay
 //! stable.
 
+pub mod capabilities;
 pub mod context;
 pub mod csv;
 pub mod evidence;
@@ -11,6 +12,7 @@ pub mod junit;
 pub mod markdown;
 pub mod page_one;
 pub mod sarif;
+pub mod schema;
 mod templates;
 pub mod text;
 
