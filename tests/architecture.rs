@@ -15,7 +15,6 @@ const MAX_LINES: usize = 650;
 /// number when a file shrinks, remove the line when it fits `MAX_LINES`).
 const NOT_YET_SPLIT: &[(&str, usize)] = &[
     ("cli.rs", 1430),
-    ("engine/evaluate.rs", 1120),
     ("model/arrangement.rs", 1230),
     ("model/catalog.rs", 1160),
     ("model/oscal.rs", 1580),
