@@ -413,15 +413,28 @@ fn is_stdin(path: &std::path::Path) -> bool {
 }
 
 fn load_arrangement(path: &std::path::Path, registry: &Registry) -> Result<Arrangement, Error> {
-    let (shown, text) = if is_stdin(path) {
+    let (shown, text) = read_arrangement(path)?;
+    load_arrangement_text(&shown, &text, registry)
+}
+
+/// An arrangement's name in messages and its text, from a file or stdin (`-`).
+fn read_arrangement(path: &std::path::Path) -> Result<(String, String), Error> {
+    if is_stdin(path) {
         let text = catalog::read_reader(STDIN_NAME, std::io::stdin().lock())
             .map_err(|d| Error::Invalid(vec![d]))?;
-        (STDIN_NAME.to_owned(), text)
+        Ok((STDIN_NAME.to_owned(), text))
     } else {
         let text = catalog::read_text(path).map_err(|d| Error::Invalid(vec![d]))?;
-        (path.display().to_string(), text)
-    };
-    let (a, warnings) = arrangement::load(&shown, &text, registry).map_err(Error::Invalid)?;
+        Ok((path.display().to_string(), text))
+    }
+}
+
+fn load_arrangement_text(
+    shown: &str,
+    text: &str,
+    registry: &Registry,
+) -> Result<Arrangement, Error> {
+    let (a, warnings) = arrangement::load(shown, text, registry).map_err(Error::Invalid)?;
     print_warnings(&warnings);
     Ok(a)
 }
@@ -707,8 +720,16 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     let path = &args.arrangements[0];
     let outputs = single_outputs(path, &args.outputs);
     let out_formats = output_formats(&outputs)?;
-    let registry = load_registry(&args.catalogs)?;
-    let a = load_arrangement(path, &registry)?;
+    // The arrangement is read first so only the built-in catalogs it names are decoded;
+    // catalog errors still come first, as they did.
+    let read = read_arrangement(path);
+    let mentions = read.as_ref().map_or("", |(_, text)| text.as_str());
+    let registry =
+        Registry::load_for(!args.catalogs.no_builtin, &args.catalogs.catalogs, mentions)?;
+    print_warnings(&registry.warnings);
+    let (shown, text) = read?;
+    let a = load_arrangement_text(&shown, &text, &registry)?;
+    drop(text);
     let mut inputs = vec![path.clone()];
     inputs.extend(args.catalogs.catalogs.iter().cloned());
     inputs.extend(catalog_files(&registry));
