@@ -106,9 +106,9 @@ fn a_check_decodes_only_the_builtins_its_inputs_name() {
         .unwrap_err()
         .0;
     assert!(
-        errors
-            .iter()
-            .any(|d| d.message.contains("does not match the catalog's id_pattern")),
+        errors.iter().any(|d| d
+            .message
+            .contains("does not match the catalog's id_pattern")),
         "{errors:#?}"
     );
 }
