@@ -1185,7 +1185,28 @@ fn finding_ctx(a: &Arrangement, f: &Finding) -> FindingCtx {
     }
 }
 
+/// Hands out anchors unique within one report: the readable [`anchor`] slug to the first
+/// claimant, then `-2`, `-3`, … (skipping any slug already taken) to later ones whose slugs
+/// agree, as `T-1` and `T.1` do. Claims follow the report's fixed order, so the same inputs
+/// give the same anchors.
+#[derive(Default)]
+pub struct Anchors(std::collections::HashSet<String>);
+
+impl Anchors {
+    pub fn claim(&mut self, parts: &[&str]) -> String {
+        let base = anchor(parts);
+        let mut candidate = base.clone();
+        let mut n = 1;
+        while !self.0.insert(candidate.clone()) {
+            n += 1;
+            candidate = format!("{base}-{n}");
+        }
+        candidate
+    }
+}
+
 fn framework_findings(run: &Run, a: &Arrangement) -> Vec<FrameworkFindings> {
+    let mut anchors = Anchors::default();
     run.evaluation
         .scopes
         .iter()
@@ -1199,13 +1220,17 @@ fn framework_findings(run: &Run, a: &Arrangement) -> Vec<FrameworkFindings> {
             let shown: Vec<FindingCtx> = mine
                 .iter()
                 .filter(|f| f.status != Status::NotApplicable)
-                .map(|f| finding_ctx(a, f))
+                .map(|f| {
+                    let mut ctx = finding_ctx(a, f);
+                    ctx.anchor = anchors.claim(&["finding", &f.catalog.id, &f.control.id]);
+                    ctx
+                })
                 .collect();
             FrameworkFindings {
                 catalog: s.catalog.id.clone(),
                 title: s.catalog.title.clone(),
                 profile: s.profile.clone(),
-                anchor: anchor(&["findings", &s.catalog.id]),
+                anchor: anchors.claim(&["findings", &s.catalog.id]),
                 failing: shown.iter().filter(|f| f.failing).cloned().collect(),
                 not_applicable: mine.len() - shown.len(),
                 findings: shown,
@@ -1271,6 +1296,29 @@ mod tests {
             "finding-hipaa-security-164-308-a-1-ii-d"
         );
         assert_eq!(anchor(&["x", "\"><script>"]), "x-script");
+    }
+
+    #[test]
+    fn anchors_never_collide_within_a_report() {
+        let mut a = Anchors::default();
+        let got: Vec<String> = [
+            ["finding", "t", "T-1"],
+            ["finding", "t", "T.1"],
+            ["finding", "t", "t-1-2"],
+            ["finding", "t", "T(1)"],
+        ]
+        .iter()
+        .map(|p| a.claim(p))
+        .collect();
+        assert_eq!(
+            got,
+            [
+                "finding-t-t-1",
+                "finding-t-t-1-2",
+                "finding-t-t-1-2-2",
+                "finding-t-t-1-3"
+            ]
+        );
     }
 
     #[test]
