@@ -9,9 +9,12 @@ use serde::{Deserialize, Serialize};
 use crate::decode::Keyword;
 use crate::diag::{Diagnostic, Level, Pos};
 use crate::evaluate::{Evaluation, Finding, Status};
-use crate::report::json::SCHEMA;
 
 /// The part of an earlier report that a comparison needs.
+/// The format of the JSON report a baseline is read from. It is defined here, beside the
+/// reader that depends on it, and written by `report::json`.
+pub const SCHEMA: &str = "gapcheck/report/v1";
+
 #[derive(Debug, Clone)]
 pub struct Baseline {
     pub path: String,

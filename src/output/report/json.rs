@@ -10,7 +10,8 @@ use crate::evaluate::{AppliedException, Doer, Reason, Remark, Status};
 use crate::fit::Fit;
 use crate::sprs::Sprs;
 
-pub const SCHEMA: &str = "gapcheck/report/v1";
+/// The report's format id; the baseline reader checks it (`baseline::SCHEMA`).
+pub use crate::baseline::SCHEMA;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {

@@ -6,11 +6,12 @@ use std::path::{Path, PathBuf};
 
 use regex::Regex;
 
-use crate::arrangement::{ControlRef, Model, user_regex};
 use crate::capability::{Cadence, CapabilityKind, Coverage, Duration, Vocabulary};
 use crate::decode::{self, Fields, Keyword};
 use crate::diag::{Diagnostic, Pos, Sink, choose_help};
 use crate::keywords;
+use crate::pattern::user_regex;
+use crate::service::Model;
 use crate::yaml::{self, Node, Value};
 
 include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
@@ -22,6 +23,29 @@ pub enum Severity {
     High,
 }
 keywords!(Severity { Low => "low", Moderate => "moderate", High => "high" });
+
+/// `catalog:control`, as written in attestations, exceptions and `related`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ControlRef {
+    pub catalog: String,
+    pub control: String,
+}
+
+impl std::fmt::Display for ControlRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.catalog, self.control)
+    }
+}
+
+impl ControlRef {
+    pub fn parse(s: &str) -> Option<Self> {
+        let (catalog, control) = s.split_once(':')?;
+        (!catalog.is_empty() && !control.is_empty()).then(|| ControlRef {
+            catalog: catalog.into(),
+            control: control.into(),
+        })
+    }
+}
 
 /// Who may own a capability for one requirement, overriding the default of its kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
