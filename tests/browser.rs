@@ -238,3 +238,43 @@ fn largest_report_prints_to_several_pdf_pages() {
     let pages = print_pages(&bin, dir.path(), &largest);
     assert!(pages >= 5, "{}: only {pages} pages", largest.display());
 }
+
+/// The portfolio index in a browser: a hostile client's strings stay text, no script runs,
+/// and the only SVG elements are the index's own charts, with their bars.
+#[test]
+fn portfolio_index_renders_inert_with_its_charts() {
+    let bin = require_chromium!();
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("index.html");
+    let mut cmd = assert_cmd::Command::cargo_bin("gapcheck").unwrap();
+    cmd.env("SOURCE_DATE_EPOCH", "1767225600")
+        .arg("check")
+        .args([
+            "fixtures/hostile.yaml",
+            "fixtures/managed.yaml",
+            "fixtures/defense-subcontractor.yaml",
+            "--today",
+            "2026-11-26",
+            "-f",
+            "html",
+        ]);
+    let out = cmd.output().unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{out:?}");
+    std::fs::write(&page, &out.stdout).unwrap();
+    let dom = run_chromium(
+        &bin,
+        &dir.path().join("profile"),
+        &["--dump-dom".into()],
+        &page,
+    );
+    assert!(dom.contains("</html>"), "no DOM dumped: {dom:.200}");
+    assert!(!dom.contains("XSSRAN"), "a script from the input ran");
+    let lower = dom.to_ascii_lowercase();
+    for tag in ["<script", "<img", "<iframe"] {
+        assert!(!lower.contains(tag), "{tag} became an element");
+    }
+    assert_eq!(lower.matches("<svg").count(), 2, "two charts, nothing else");
+    assert_eq!(lower.matches("<svg class=\"chart\"").count(), 2);
+    assert!(dom.contains("<rect data-status=\"fails\" data-count=\"1\""));
+    assert!(dom.contains("data-band=\"88-109\" data-count=\"1\""));
+}

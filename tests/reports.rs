@@ -1134,3 +1134,145 @@ fn portfolio_charts_show_the_json_rows() {
         "{pie}"
     );
 }
+
+/// Bare URLs and e-mail addresses in user strings stay text in GitHub-rendered Markdown:
+/// every autolink trigger (`://`, `www.`, `@`) reaches the report escaped (issue 11 item 12).
+#[test]
+fn markdown_never_autolinks_user_strings() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("fixtures/managed.yaml")
+        .unwrap()
+        .replace(
+            "name: BluePeak Managed IT",
+            "name: BluePeak https://evil.example/pay www.evil.example ops@evil.example",
+        );
+    let path = dir.path().join("managed.yaml");
+    std::fs::write(&path, text).unwrap();
+    let md = stdout(&path, "markdown");
+    assert!(
+        md.contains("BluePeak https\\://evil.example/pay www\\.evil.example ops\\@evil.example")
+    );
+    for (i, _) in md.match_indices("evil.example") {
+        let before = &md[..i];
+        assert!(
+            before.ends_with("https\\://")
+                || before.ends_with("www\\.")
+                || before.ends_with("ops\\@"),
+            "unescaped autolink before {:?}",
+            &md[i.saturating_sub(30)..i + 12]
+        );
+    }
+}
+
+/// Control ids whose readable slugs agree (`T-1`, `T.1`, `t-1`) still get distinct HTML
+/// anchors, and every `id` in the report is unique (issue 11 item 12).
+#[test]
+fn html_anchors_are_unique_when_control_ids_slug_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalog.yaml");
+    let mut controls = String::new();
+    for id in ["T-1", "T.1", "t-1", "T(1)"] {
+        controls.push_str(&format!(
+            "  - id: '{id}'\n    title: Control {id}\n    citation: test {id}\n    statement: Monitored.\n    severity: high\n    rationale: test\n    requires: {{capability: system-monitoring}}\n"
+        ));
+    }
+    std::fs::write(
+        &catalog,
+        format!(
+            "catalog:\n  id: slugs\n  title: Slug test\n  version: \"1\"\ncontrols:\n{controls}"
+        ),
+    )
+    .unwrap();
+    let arrangement = dir.path().join("a.yaml");
+    std::fs::write(
+        &arrangement,
+        "gapcheck: 1\norganization:\n  name: Slug Co\n  employees: 5\nmodel: managed\nframeworks:\n  - slugs\nproviders:\n  msp:\n    kind: msp\n    name: MSP\n    coverage: 24x7\nresponsibilities:\n  system-monitoring: {owner: msp, cadence: continuous}\n",
+    )
+    .unwrap();
+    let out = gapcheck()
+        .arg("check")
+        .arg(&arrangement)
+        .args([
+            "-c",
+            catalog.to_str().unwrap(),
+            "--today",
+            TODAY,
+            "-f",
+            "html",
+        ])
+        .output()
+        .unwrap();
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ids: Vec<&str> = regex::Regex::new(r#" id="([^"]+)""#)
+        .unwrap()
+        .captures_iter(&html)
+        .map(|c| c.get(1).unwrap().as_str())
+        .collect();
+    let finding_ids: Vec<&&str> = ids
+        .iter()
+        .filter(|i| i.starts_with("finding-slugs-"))
+        .collect();
+    assert_eq!(finding_ids.len(), 4, "{ids:?}");
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "duplicate ids in {ids:?}");
+}
+
+/// SARIF `helpUri` comes only from an absolute http(s) catalog `url`; free text and
+/// `javascript:` are left out (issue 11 item 12).
+#[test]
+fn sarif_help_uri_only_from_http_urls() {
+    let sarif_with = |url: &str| -> Value {
+        let dir = tempfile::tempdir().unwrap();
+        let catalog = dir.path().join("catalog.yaml");
+        std::fs::write(
+            &catalog,
+            format!(
+                "catalog:\n  id: urls\n  title: URL test\n  version: \"1\"\n  url: '{url}'\ncontrols:\n  - id: U-1\n    title: One\n    citation: test\n    statement: Monitored.\n    severity: high\n    rationale: test\n    requires: {{capability: system-monitoring}}\n"
+            ),
+        )
+        .unwrap();
+        let arrangement = dir.path().join("a.yaml");
+        std::fs::write(
+            &arrangement,
+            "gapcheck: 1\norganization:\n  name: URL Co\n  employees: 5\nmodel: managed\nframeworks:\n  - urls\nproviders:\n  msp:\n    kind: msp\n    name: MSP\n    coverage: 24x7\nresponsibilities:\n  system-monitoring: {owner: msp, cadence: continuous}\n",
+        )
+        .unwrap();
+        let out = gapcheck()
+            .arg("check")
+            .arg(&arrangement)
+            .args([
+                "-c",
+                catalog.to_str().unwrap(),
+                "--today",
+                TODAY,
+                "-f",
+                "sarif",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let rule = |v: &Value| v["runs"][0]["tool"]["driver"]["rules"][0].clone();
+    let good = sarif_with("https://example.org/controls");
+    assert_eq!(rule(&good)["helpUri"], "https://example.org/controls");
+    for bad in [
+        "javascript:alert(1)",
+        "see the eCFR, part 164",
+        "/docs/x.html",
+    ] {
+        let v = sarif_with(bad);
+        assert!(rule(&v).get("helpUri").is_none(), "{bad}: {}", rule(&v));
+    }
+}

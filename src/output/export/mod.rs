@@ -11,6 +11,7 @@ pub mod model;
 pub mod oscal_catalog;
 pub mod poam;
 pub mod profile;
+pub mod rationale;
 pub mod ssp;
 pub mod uuid;
 

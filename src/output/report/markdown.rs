@@ -14,13 +14,27 @@ use super::templates::{self, Kind};
 /// split a table cell. Line breaks and other control characters become spaces: a newline
 /// would end a table row or start a block. Characters that are markup only at the start of a
 /// line (`-`, `+`, `1.`) stay as they are: templates never start a line with a value.
+///
+/// GitHub's and GitLab's autolink extension also turns bare `http://…`, `www.…` and
+/// `name@domain` into links; the `:` of `://`, the `.` after `www` and every `@` get a
+/// backslash (shown as written), which those parsers never read as the start of a link.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 8);
-    for c in s.chars() {
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~' | '&' | '$' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~' | '&' | '$' | '@' => {
                 out.push('\\');
                 out.push(c);
+            }
+            ':' if chars.get(i + 1) == Some(&'/') && chars.get(i + 2) == Some(&'/') => {
+                out.push_str("\\:");
+            }
+            '.' if i >= 3
+                && chars[i - 3..i].iter().all(|w| w.eq_ignore_ascii_case(&'w'))
+                && (i == 3 || !chars[i - 4].is_alphanumeric()) =>
+            {
+                out.push_str("\\.");
             }
             c if c.is_control() => out.push(' '),
             // Line and paragraph separators end lines too.
@@ -43,7 +57,7 @@ mod tests {
     fn neutralizes_markup_and_table_breakers() {
         assert_eq!(escape("a|b"), "a\\|b");
         assert_eq!(escape("<script>"), "\\<script\\>");
-        assert_eq!(escape("[x](http://e)"), "\\[x\\](http://e)");
+        assert_eq!(escape("[x](http://e)"), "\\[x\\](http\\://e)");
         assert_eq!(escape("line1\nline2\r\n"), "line1 line2  ");
         assert_eq!(
             escape("`code` *b* _i_ # h"),
@@ -51,5 +65,21 @@ mod tests {
         );
         assert_eq!(escape("back\\slash"), "back\\\\slash");
         assert_eq!(escape("Harbor Dental Group"), "Harbor Dental Group");
+    }
+
+    #[test]
+    fn bare_urls_and_addresses_do_not_autolink() {
+        assert_eq!(
+            escape("see https://x.example/a"),
+            "see https\\://x.example/a"
+        );
+        assert_eq!(escape("HTTP://X.EXAMPLE"), "HTTP\\://X.EXAMPLE");
+        assert_eq!(escape("www.x.example"), "www\\.x.example");
+        assert_eq!(escape("(WWW.x.example)"), "(WWW\\.x.example)");
+        assert_eq!(escape("ops@x.example"), "ops\\@x.example");
+        assert_eq!(escape("mailto:ops@x.example"), "mailto:ops\\@x.example");
+        // Only the autolink triggers: ordinary colons and dots stay as written.
+        assert_eq!(escape("hipaa-security:164.308"), "hipaa-security:164.308");
+        assert_eq!(escape("awww.x and www2.x"), "awww.x and www2.x");
     }
 }

@@ -2,9 +2,11 @@
 //! run, kept apart from the engine's types so the engine can change while formats stay
 //! stable.
 
+pub mod anchors;
 pub mod capabilities;
 pub mod context;
 pub mod csv;
+pub mod definitions;
 pub mod evidence;
 pub mod html;
 pub mod json;

@@ -160,10 +160,52 @@ fn rule(f: &Finding) -> ReportingDescriptor {
                 .build(),
         )
         .properties(bag);
-    match &f.catalog.url {
-        Some(u) => builder.help_uri(u.clone()).build(),
+    match f.catalog.url.as_deref().and_then(help_uri) {
+        Some(u) => builder.help_uri(u).build(),
         None => builder.build(),
     }
+}
+
+/// The catalog's `url` as a SARIF `helpUri`, only when it is an absolute http(s) URI a viewer
+/// can safely turn into a link: a host of letters, digits, `.` and `-` (optionally a port),
+/// no user-info, and nothing outside RFC 3986's characters (percent-escapes well formed).
+/// A catalog's `url` is free text: `javascript:…`, a relative path or prose is left out.
+pub fn help_uri(url: &str) -> Option<String> {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    let rest = if lower.starts_with("https://") {
+        &url[8..]
+    } else if lower.starts_with("http://") {
+        &url[7..]
+    } else {
+        return None;
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (host, port) = match authority.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (authority, None),
+    };
+    let host_ok = !host.is_empty()
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()));
+    let bytes = tail.as_bytes();
+    let tail_ok = bytes.iter().enumerate().all(|(i, &b)| match b {
+        b'%' => {
+            bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
+        }
+        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => true,
+        b'-' | b'.' | b'_' | b'~' | b':' | b'/' | b'?' | b'#' | b'[' | b']' | b'@' | b'!'
+        | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' => true,
+        _ => false,
+    });
+    (host_ok && port_ok && tail_ok).then(|| url.to_owned())
 }
 
 fn result(
@@ -313,5 +355,42 @@ mod tests {
         assert_eq!(uri("/srv/x.yaml"), "file:///srv/x.yaml");
         assert_eq!(uri("C:\\it\\x.yaml"), "file:///C:/it/x.yaml");
         assert_eq!(uri("ab:c.yaml"), "ab%3Ac.yaml");
+    }
+}
+
+#[cfg(test)]
+mod help_uri_tests {
+    use super::help_uri;
+
+    #[test]
+    fn only_absolute_http_urls_become_help_links() {
+        for ok in [
+            "https://csrc.nist.gov/pubs/sp/800/53/r5/upd1/final",
+            "http://example.org",
+            "HTTPS://www.ecfr.gov/current/title-45/part-164#p-164.308(a)",
+            "https://example.org:8443/a?b=c&d=%20e",
+        ] {
+            assert_eq!(help_uri(ok).as_deref(), Some(ok), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript://%0aalert(1)",
+            "data:text/html,<script>",
+            "ftp://example.org/x",
+            "/relative/path",
+            "see the eCFR",
+            "https://",
+            "https://exa mple.org",
+            "https://example.org/a b",
+            "https://user@evil.example/",
+            "https://example.org/<script>",
+            "https://example.org/%zz",
+            "https://-bad-.example/",
+            "https://example.org:99999999/",
+            "https://example.org/\u{202e}x",
+            "",
+        ] {
+            assert_eq!(help_uri(bad), None, "{bad:?}");
+        }
     }
 }
