@@ -328,6 +328,14 @@ pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
             "name a YAML file",
         ));
     }
+    // Opening a FIFO blocks until something writes to it, and a device may never end:
+    // only regular files are read by name (standard input is `-`).
+    if !meta.is_file() {
+        return Err(fail(
+            format!("is not a regular file (a {})", special_kind(&meta)),
+            "name a regular file; to read a pipe, give `-` and redirect it to standard input",
+        ));
+    }
     if meta.len() > yaml::MAX_FILE_BYTES {
         return Err(fail(
             format!(
@@ -345,6 +353,29 @@ pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
         )
     })?;
     read_reader(&shown, file)
+}
+
+/// What kind of special file `meta` describes, for the refusal message.
+fn special_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "FIFO";
+        }
+        if t.is_socket() {
+            return "socket";
+        }
+        if t.is_char_device() {
+            return "character device";
+        }
+        if t.is_block_device() {
+            return "block device";
+        }
+    }
+    let _ = meta;
+    "special file"
 }
 
 /// Reads UTF-8 text from a file or a pipe (`-` for stdin) under the same size limit as
@@ -448,20 +479,27 @@ fn discover(path: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     out
 }
 
-/// Whether a file's top level is a capability vocabulary (`capabilities:`) or an
-/// arrangement (`gapcheck:`), judged from its first lines without parsing it.
+/// Whether a file is a capability vocabulary (`capabilities:`) or an arrangement
+/// (`gapcheck:`) rather than a catalog, judged by its top-level keys (lines starting at
+/// column 0) without parsing it. A file with a top-level `catalog:` or `controls:` key is a
+/// catalog whatever else such a line says — a quoted text may continue on a line that
+/// starts with `gapcheck:` — so a catalog is never skipped: at worst a file that is
+/// neither is loaded and its errors are reported.
 fn is_other_format(path: &Path) -> bool {
     use std::io::{BufRead, BufReader, Read};
     let Ok(f) = std::fs::File::open(path) else {
         return false;
     };
-    BufReader::new(f.take(1 << 20))
-        .lines()
+    let (mut other, mut catalog) = (false, false);
+    for line in BufReader::new(f.take(yaml::MAX_FILE_BYTES))
+        .split(b'\n')
         .map_while(Result::ok)
-        .any(|l| {
-            l.starts_with("capabilities:")
-                || l.trim_start_matches('\u{feff}').starts_with("gapcheck:")
-        })
+    {
+        let line = line.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&line);
+        catalog |= line.starts_with(b"catalog:") || line.starts_with(b"controls:");
+        other |= line.starts_with(b"capabilities:") || line.starts_with(b"gapcheck:");
+    }
+    other && !catalog
 }
 
 fn read_file(

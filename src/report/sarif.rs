@@ -96,9 +96,14 @@ fn security_severity(s: Severity) -> &'static str {
 /// resolve against the repository root).
 fn uri(path: &str) -> String {
     let path = path.replace('\\', "/");
+    // A drive letter only when a separator follows (`C:/it`, `C:\\it`): `x:y.yaml` is a
+    // relative file whose name holds a colon, not a path on drive X.
+    let bytes = path.as_bytes();
+    let drive =
+        bytes.len() > 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && bytes[2] == b'/';
     let mut out = String::with_capacity(path.len());
     for (i, b) in path.bytes().enumerate() {
-        let drive_colon = i == 1 && b == b':' && path.as_bytes()[0].is_ascii_alphabetic();
+        let drive_colon = drive && i == 1;
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) || drive_colon {
             out.push(char::from(b));
         } else {
@@ -107,11 +112,27 @@ fn uri(path: &str) -> String {
     }
     if path.starts_with('/') {
         format!("file://{out}")
-    } else if out.as_bytes().get(1) == Some(&b':') {
+    } else if drive {
         format!("file:///{out}")
     } else {
         out
     }
+}
+
+/// A catalog's `url` is free text from a file gapcheck does not trust; code scanning shows
+/// `helpUri` as a link, so only an absolute http(s) URL without spaces or controls becomes
+/// one (never `javascript:` or a relative path).
+fn is_web_link(u: &str) -> bool {
+    let rest = u
+        .strip_prefix("https://")
+        .or_else(|| u.strip_prefix("http://"));
+    rest.is_some_and(|r| {
+        !r.is_empty()
+            && !r.starts_with('/')
+            && !r
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>')
+    })
 }
 
 fn rule(f: &Finding) -> ReportingDescriptor {
@@ -160,8 +181,8 @@ fn rule(f: &Finding) -> ReportingDescriptor {
                 .build(),
         )
         .properties(bag);
-    match &f.catalog.url {
-        Some(u) => builder.help_uri(u.clone()).build(),
+    match f.catalog.url.as_deref().filter(|u| is_web_link(u)) {
+        Some(u) => builder.help_uri(u.to_owned()).build(),
         None => builder.build(),
     }
 }
@@ -289,13 +310,33 @@ const SCHEMA_URI: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 /// Where a code-scanning user reads about the tool: the `homepage` of Cargo.toml. The
-/// project has no public home yet, so until one is set there `informationUri` is left out
-/// rather than pointing at a page that does not exist.
+/// project has no public home yet (no homepage, no repository URL), so `informationUri` is
+/// left out rather than pointing at a page that does not exist; setting `homepage` fills it
+/// in.
 const INFORMATION_URI: &str = env!("CARGO_PKG_HOMEPAGE");
 
 #[cfg(test)]
 mod tests {
-    use super::{shorten, uri};
+    use super::{is_web_link, shorten, uri};
+
+    #[test]
+    fn help_uri_only_for_web_links() {
+        assert!(is_web_link(
+            "https://www.ecfr.gov/current/title-16/part-314"
+        ));
+        assert!(is_web_link("http://example.org"));
+        for bad in [
+            "javascript:alert(1)",
+            "https://",
+            "https:///etc/passwd",
+            "see the CFR",
+            "https://a b",
+            "ftp://x",
+            "https://x\u{1b}[31m",
+        ] {
+            assert!(!is_web_link(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn long_texts_are_shortened_at_a_word() {
@@ -313,5 +354,9 @@ mod tests {
         assert_eq!(uri("/srv/x.yaml"), "file:///srv/x.yaml");
         assert_eq!(uri("C:\\it\\x.yaml"), "file:///C:/it/x.yaml");
         assert_eq!(uri("ab:c.yaml"), "ab%3Ac.yaml");
+        // A relative name with a colon is not a Windows drive.
+        assert_eq!(uri("x:y.yaml"), "x%3Ay.yaml");
+        assert_eq!(uri("x:"), "x%3A");
+        assert_eq!(uri("D:/ops/x.yaml"), "file:///D:/ops/x.yaml");
     }
 }
