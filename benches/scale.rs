@@ -74,7 +74,7 @@ impl Lcg {
 }
 
 /// Controls per generated catalog file: gapcheck reads at most 16 MiB and 250,000 YAML nodes
-/// per file (src/yaml.rs), about 6,000 controls like these, so a 100,000-control catalog is
+/// per file (src/input/yaml.rs), about 6,000 controls like these, so a 100,000-control catalog is
 /// a directory of files, the first with the header and the rest `extends: bench-100k`.
 const PER_FILE: usize = 4_000;
 
@@ -217,7 +217,7 @@ fn generate(dir: &Path) -> std::io::Result<()> {
 }
 
 fn yaml_options() -> serde_saphyr::Options {
-    // The same limits gapcheck reads with (src/yaml.rs), so the floor parses the same way.
+    // The same limits gapcheck reads with (src/input/yaml.rs), so the floor parses the same way.
     let mut budget = serde_saphyr::Budget::default();
     budget.max_depth = gapcheck::yaml::MAX_DEPTH;
     budget.max_aliases = gapcheck::yaml::MAX_ALIASES;

@@ -12,7 +12,7 @@ use crate::arrangement::{self, Arrangement, Model};
 use crate::catalog::{self, Registry, Severity};
 use crate::diag::{Diagnostic, Level};
 use crate::evaluate::{self, FailOn, Options, Policy};
-use crate::output;
+use crate::output::atomic;
 use crate::report::{self, Format};
 use crate::term::{self, Content};
 
@@ -288,7 +288,7 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
     #[error(transparent)]
-    Output(#[from] output::OutputError),
+    Output(#[from] atomic::OutputError),
     #[error(transparent)]
     Render(#[from] report::RenderError),
     #[error(transparent)]
@@ -309,7 +309,7 @@ pub fn main() -> ExitCode {
         Err(e) => {
             report_error(&e);
             // 128 + SIGINT, as a shell reports a run stopped by Ctrl-C.
-            let interrupted = matches!(e, Error::Output(output::OutputError::Interrupted));
+            let interrupted = matches!(e, Error::Output(atomic::OutputError::Interrupted));
             ExitCode::from(if interrupted { 130 } else { 2 })
         }
     }
@@ -399,7 +399,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
                         .collect();
                     let refs: Vec<(&std::path::Path, &[u8])> =
                         files.iter().map(|(p, b)| (p.as_path(), *b)).collect();
-                    output::write_all_atomic(&refs)?;
+                    atomic::write_all_atomic(&refs)?;
                     term::eprintln(&format!(
                         "gapcheck: wrote {} man pages into {}",
                         pages.len(),
@@ -686,25 +686,7 @@ fn check_one(
         .map(|f| report::render(*f, &run, render_opts))
         .collect::<Result<Vec<_>, _>>()?;
     let report = crate::report::Report::build(&run);
-    let c = &report.summary.counts;
-    let row = crate::portfolio::Row {
-        path: a.path.clone(),
-        organization: a.organization.name.clone(),
-        model: a.model,
-        recommended: assessment.fit.recommended,
-        model_fits: assessment.fit.fits,
-        controls: c.controls,
-        gaps: c.gap,
-        partial: c.partial,
-        failing: c.failing,
-        sprs: assessment.sprs.as_ref().map(|s| s.score),
-        passed: run.passed(),
-        reports: Vec::new(),
-        evidence: report
-            .evidence
-            .as_ref()
-            .map(crate::portfolio::EvidenceRow::of),
-    };
+    let row = crate::portfolio::Row::new(&run, &report);
     Ok(Checked {
         passed: run.passed(),
         rendered,
@@ -752,7 +734,7 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     inputs.extend(args.evidence.paths.iter().cloned());
     inputs.extend(args.evidence.maps.iter().cloned());
     for (o, _) in &out_formats {
-        output::refuse_inputs(o, &inputs)?;
+        atomic::refuse_inputs(o, &inputs)?;
     }
     let settings = Settings::from_args(&args)?;
     if let Some(d) = settings
@@ -805,7 +787,7 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
         .zip(&checked.rendered)
         .map(|((o, _), text)| (o.as_path(), text.as_bytes()))
         .collect();
-    output::write_all_atomic(&files)?;
+    atomic::write_all_atomic(&files)?;
     let content = match args.format {
         Format::Text if color_stdout() => Content::Colored,
         Format::Text => Content::Text,
@@ -967,7 +949,7 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
     inputs.extend(catalog_files(&registry));
     inputs.extend(args.baseline.iter().cloned());
     for (o, _) in &files {
-        output::refuse_inputs(o, &inputs)?;
+        atomic::refuse_inputs(o, &inputs)?;
     }
     let settings = Settings::from_args(&args)?;
     let emptied: Vec<Diagnostic> = arrangements
@@ -1091,7 +1073,7 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
         .map(|(n, t)| (n.clone(), t.as_bytes()))
         .collect();
     for dir in &dirs {
-        output::write_dir_atomic(dir, &dir_refs, &inputs)?;
+        atomic::write_dir_atomic(dir, &dir_refs, &inputs)?;
     }
     let out: Vec<(PathBuf, String)> = files
         .iter()
@@ -1101,7 +1083,7 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
         .iter()
         .map(|(p, t)| (p.as_path(), t.as_bytes()))
         .collect();
-    output::write_all_atomic(&refs)?;
+    atomic::write_all_atomic(&refs)?;
     let content = match args.format {
         Format::Text if color_stdout() => Content::Colored,
         Format::Text => Content::Text,
@@ -1429,8 +1411,8 @@ fn import_catalog(
             let mut inputs = vec![file.to_path_buf()];
             inputs.extend(catalog.map(std::path::Path::to_path_buf));
             inputs.extend(map.map(std::path::Path::to_path_buf));
-            output::refuse_inputs(o, &inputs)?;
-            output::write_atomic(o, imported.yaml.as_bytes())?;
+            atomic::refuse_inputs(o, &inputs)?;
+            atomic::write_atomic(o, imported.yaml.as_bytes())?;
             term::eprintln(&format!(
                 "gapcheck: imported {} control(s) as catalog `{}` into {} ({} withdrawn skipped, {} left out as unmapped)",
                 imported.controls,

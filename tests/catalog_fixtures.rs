@@ -1,12 +1,13 @@
 //! One realistic arrangement per regulated catalog, checked by the real binary: a clinic
 //! (HIPAA), a credit union service organization (GLBA + NIST moderate), a defense
-//! subcontractor (CMMC Level 2 with its SPRS projection) and a small manufacturer measuring
-//! itself against NIST CSF 2.0 with a break-fix shop. The JSON reports are snapshotted so
+//! subcontractor (CMMC Level 2 with its SPRS projection), a small manufacturer measuring
+//! itself against NIST CSF 2.0 with a break-fix shop, a New York mortgage broker under
+//! NYDFS Part 500 and a Federal credit union under NCUA Part 748. The JSON reports are snapshotted so
 //! every change to what users see is reviewed.
 
 mod common;
 
-use common::{TODAY, codes, finding, run};
+use common::{TODAY, check_json, codes, finding, run};
 use serde_json::Value;
 
 /// Runs `check` on a fixture and returns (exit code, stdout), making sure it neither failed
@@ -161,7 +162,8 @@ fn ny_mortgage_broker() {
     let (code, stdout, report) = json_report("ny-mortgage-broker");
     insta::assert_snapshot!("ny_mortgage_broker", stdout);
     assert_eq!(code, 0);
-    assert_eq!(report["summary"]["controls"], 62);
+    // 62 requirement paragraphs of 500.2-500.17 and the 500.19(f) Notice of Exemption.
+    assert_eq!(report["summary"]["controls"], 63);
     let status = |id: &str| finding(&report, "nydfs-500", id)["status"].clone();
     for id in [
         "500.2(b)(3)",
@@ -186,11 +188,92 @@ fn ny_mortgage_broker() {
         assert_eq!(f["status"], "partial", "{id}");
         assert_eq!(codes(f), ["unassigned"], "{id}");
     }
-    // The Class A additions are outside the standard profile.
-    for id in ["500.2(c)", "500.7(c)", "500.14(b)"] {
+    // The Class A additions and the Notice of Exemption are outside the standard profile.
+    for id in ["500.2(c)", "500.7(c)", "500.14(b)", "500.19(f)"] {
         assert_eq!(status(id), "not-applicable", "{id}");
     }
     assert_eq!(report["model_fit"]["fits"], true);
+}
+
+/// A Federal credit union, co-managed, under NCUA Part 748: the MSP's round-the-clock
+/// monitoring, logs and backups and the credit union's own ISO satisfy 748.0 and 748.1,
+/// except the response to unauthorized access, which the SOC and the ISO share without a
+/// written hand-off (partial). 748.0(c) applies because the charter is federal.
+#[test]
+fn federal_credit_union() {
+    let (code, stdout, report) = json_report("federal-credit-union");
+    insta::assert_snapshot!("federal_credit_union", stdout);
+    assert_eq!(code, 0);
+    assert_eq!(report["summary"]["passed"], true);
+    assert_eq!(report["summary"]["controls"], 9);
+    let status = |id: &str| finding(&report, "ncua-748", id)["status"].clone();
+    for id in [
+        "748.0(a)",
+        "748.0(b)(1)",
+        "748.0(b)(2)",
+        "748.0(b)(4)",
+        "748.0(b)(5)",
+        "748.0(c)",
+        "748.1(a)",
+        "748.1(c)",
+    ] {
+        assert_eq!(status(id), "satisfied", "{id}");
+    }
+    let response = finding(&report, "ncua-748", "748.0(b)(3)");
+    assert_eq!(response["status"], "partial");
+    assert_eq!(codes(response), ["escalation"]);
+    assert_eq!(report["model_fit"]["fits"], true);
+}
+
+/// 748.0(c) binds "Each Federal credit union": a state-chartered credit union that does not
+/// declare the fact gets it as not applicable, and nothing else changes.
+#[test]
+fn state_chartered_credit_union_is_outside_748_0_c() {
+    let text = std::fs::read_to_string("fixtures/federal-credit-union.yaml").unwrap();
+    let state = text.replace(
+        "  facts: [federal-credit-union]   # federally chartered: 748.0(c) applies\n",
+        "",
+    );
+    assert_ne!(state, text, "the fixture declares the fact on its own line");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state-credit-union.yaml");
+    std::fs::write(&path, state).unwrap();
+    let (code, report) = check_json(&[path.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        finding(&report, "ncua-748", "748.0(c)")["status"],
+        "not-applicable"
+    );
+    assert_eq!(
+        finding(&report, "ncua-748", "748.0(b)(2)")["status"],
+        "satisfied"
+    );
+}
+
+/// Every covered entity under Part 500 is exactly one of the catalog's profiles, so an
+/// arrangement that names none is refused with the list to choose from.
+#[test]
+fn nydfs_without_a_profile_is_refused() {
+    let text = std::fs::read_to_string("fixtures/ny-mortgage-broker.yaml").unwrap();
+    let bare = text.replace(
+        "  - catalog: nydfs-500\n    profile: standard\n",
+        "  - nydfs-500\n",
+    );
+    assert_ne!(bare, text);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no-profile.yaml");
+    std::fs::write(&path, bare).unwrap();
+    let out = run(&["check", path.to_str().unwrap(), "--today", TODAY]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    for profile in [
+        "standard",
+        "class-a",
+        "limited-exemption",
+        "no-systems-no-npi",
+        "captive-insurer",
+    ] {
+        assert!(out.stderr.contains(profile), "{profile}: {}", out.stderr);
+    }
 }
 
 /// Break-fix against CSF 2.0: outcomes the office manager delivers herself are met, every
@@ -267,6 +350,7 @@ fn reports_are_byte_identical_across_runs() {
         "defense-subcontractor",
         "csf-manufacturer",
         "ny-mortgage-broker",
+        "federal-credit-union",
     ] {
         assert_eq!(
             check(fixture, "json").1,
@@ -282,6 +366,7 @@ fn builtin_catalog_files_validate() {
         "controls/cmmc.yaml",
         "controls/glba-safeguards.yaml",
         "controls/hipaa-security.yaml",
+        "controls/ncua-748.yaml",
         "controls/nist-800-53-conmon.yaml",
         "controls/nist-csf-2.0.yaml",
         "controls/nydfs-500.yaml",
@@ -296,7 +381,7 @@ fn builtin_catalog_files_validate() {
         out.stdout, out.stderr
     );
     assert!(
-        out.stdout.starts_with("ok: 7 catalog(s) with "),
+        out.stdout.starts_with("ok: 8 catalog(s) with "),
         "unexpected output: {}",
         out.stdout
     );

@@ -72,6 +72,7 @@ fn builtin_catalogs_load_without_warnings() {
             "cmmc",
             "glba-safeguards",
             "hipaa-security",
+            "ncua-748",
             "nist-800-53-conmon",
             "nist-csf-2.0",
             "nydfs-500",
@@ -89,6 +90,7 @@ fn every_catalog_file_validates_on_its_own() {
         "cmmc",
         "glba-safeguards",
         "hipaa-security",
+        "ncua-748",
         "nist-800-53-conmon",
         "nist-csf-2.0",
         "nydfs-500",
@@ -200,7 +202,7 @@ fn glba_ids_and_small_institution_exemptions_match_the_rule() {
 /// The catalogs added for credit unions, New York financial services and CSF users: every
 /// control cites its source, and every mapping says why (the rationale quotes the words that
 /// justify each capability). A control without `requires` still says why it has none.
-const SOURCED_CATALOGS: &[&str] = &["nist-csf-2.0", "nydfs-500"];
+const SOURCED_CATALOGS: &[&str] = &["ncua-748", "nist-csf-2.0", "nydfs-500"];
 
 #[test]
 fn every_control_of_the_new_catalogs_is_cited_and_explained() {
@@ -229,6 +231,90 @@ fn every_control_of_the_new_catalogs_is_cited_and_explained() {
     }
 }
 
+// ---------------------------------------------------------------- NCUA Part 748
+
+/// Ids, applicability and deadlines of 12 CFR 748.0 and 748.1 against a transcription typed
+/// from the eCFR text (tests/expected/ncua-748.tsv: id, fact, deadline, words the statement
+/// must contain), and the status of what the catalog leaves out.
+#[test]
+fn ncua_ids_facts_and_deadlines_match_part_748() {
+    use gapcheck::capability::{Cadence, Duration};
+    let r = registry();
+    let cat = catalog(&r, "ncua-748");
+    let rows = tsv("ncua-748", 4);
+    let expected: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(ids(cat), expected);
+    let pattern = cat.id_pattern.as_ref().expect("id_pattern");
+    // The appendix paragraphs the scheme reserves fit it too.
+    for id in expected.iter().copied().chain([
+        "748-App-A-III.C.1",
+        "748-App-A-III.C.1.a",
+        "748-App-B-III.A",
+    ]) {
+        assert!(pattern.is_match(id), "{id} does not fit id_pattern");
+    }
+    assert!(cat.profiles.is_empty() && !cat.profile_required);
+    let flat = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    for row in &rows {
+        let c = control(cat, &row[0]);
+        assert_eq!(c.citation, format!("12 CFR {}", c.id));
+        let facts: Vec<&str> = c
+            .when
+            .as_ref()
+            .map(|w| w.facts.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        match row[1].as_str() {
+            "all" => assert!(facts.is_empty(), "{}: applies to every credit union", c.id),
+            fact => assert_eq!(facts, [fact], "{}", c.id),
+        }
+        assert!(
+            flat(&c.statement).contains(&flat(&row[3])),
+            "{}: statement lacks {:?}",
+            c.id,
+            row[3]
+        );
+        let leaves = c.requires.as_ref().map(|r| r.leaves()).unwrap_or_default();
+        let cadences: Vec<Cadence> = leaves.iter().filter_map(|l| l.cadence).collect();
+        let responses: Vec<Duration> = leaves.iter().filter_map(|l| l.response).collect();
+        match row[2].as_str() {
+            "-" => assert!(cadences.is_empty() && responses.is_empty(), "{}", c.id),
+            "annual" => assert_eq!(cadences, [Cadence::Annual], "{}", c.id),
+            deadline => assert_eq!(
+                responses,
+                [Duration::parse(deadline).expect("a duration")],
+                "{}",
+                c.id
+            ),
+        }
+    }
+    // What could not be read from a primary text here is marked, and nothing else is.
+    let unverified: Vec<&str> = cat
+        .controls
+        .iter()
+        .filter(|c| c.prop_bool("unverified") == Some(true))
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(unverified, ["748.1(a)", "748.1(c)"]);
+    // The notes say which text is encoded and what became of the appendices.
+    let notes = cat.notes.as_deref().unwrap_or_default();
+    for words in [
+        "Appendix A",
+        "Appendix B",
+        "are not encoded",
+        "2025-12-11",
+        "90 FR 57397",
+        "no final rule was found",
+        "88 FR 12811",
+    ] {
+        assert!(notes.contains(words), "notes lack {words:?}");
+    }
+}
+
 // ---------------------------------------------------------------- NYDFS Part 500
 
 #[test]
@@ -243,8 +329,16 @@ fn nydfs_ids_profiles_and_deadlines_match_part_500() {
         let c = control(cat, &row[0]);
         let (profiles, exempt, class_a): (&[&str], bool, bool) = match row[1].as_str() {
             "all" => (&[], false, false),
+            // 500.19(c) and (d) exempt these sections; the limited exemption does not.
+            "not-19cd" => (&["standard", "class-a", "limited-exemption"], false, false),
             "not-exempt" => (&["standard", "class-a"], true, false),
             "class-a" => (&["class-a"], false, true),
+            // 500.19(f): only an entity that qualifies for an exemption files the notice.
+            "exemptions" => (
+                &["limited-exemption", "no-systems-no-npi", "captive-insurer"],
+                false,
+                false,
+            ),
             other => panic!("nydfs-500.tsv: unknown applicability `{other}`"),
         };
         assert_eq!(c.profiles, profiles, "{}: profiles", c.id);
@@ -308,15 +402,47 @@ fn nydfs_ids_profiles_and_deadlines_match_part_500() {
             "500.16"
         ])
     );
-    // The Class A additions are 500.2(c), 500.7(c) and 500.14(b), and only Class A has them.
+    // 500.19(c) and (d) exempt the same twelve sections, whole; 500.9, 500.11, 500.13 and
+    // 500.17 remain.
+    let exempt_cd: BTreeSet<&str> = cat
+        .controls
+        .iter()
+        .filter(|c| !c.in_profile(Some("no-systems-no-npi")) && c.in_profile(Some("class-a")))
+        .map(|c| c.id.split('(').next().unwrap())
+        .collect();
+    assert_eq!(
+        exempt_cd,
+        BTreeSet::from([
+            "500.2", "500.3", "500.4", "500.5", "500.6", "500.7", "500.8", "500.10", "500.12",
+            "500.14", "500.15", "500.16"
+        ])
+    );
+    for c in &cat.controls {
+        assert_eq!(
+            c.in_profile(Some("no-systems-no-npi")),
+            c.in_profile(Some("captive-insurer")),
+            "{}: 500.19(c) and (d) list the same sections",
+            c.id
+        );
+    }
+    // Every covered entity is exactly one of the profiles, so one must be chosen.
+    assert!(cat.profile_required);
+    // The Class A additions are 500.2(c), 500.7(c) and 500.14(b), and only Class A has them;
+    // the Notice of Exemption is the one control Class A does not owe.
     let class_a: Vec<&str> = cat
         .controls
         .iter()
-        .filter(|c| !c.in_profile(Some("standard")))
+        .filter(|c| c.in_profile(Some("class-a")) && !c.in_profile(Some("standard")))
         .map(|c| c.id.as_str())
         .collect();
     assert_eq!(class_a, ["500.2(c)", "500.7(c)", "500.14(b)"]);
-    assert!(cat.controls.iter().all(|c| c.in_profile(Some("class-a"))));
+    let not_class_a: Vec<&str> = cat
+        .controls
+        .iter()
+        .filter(|c| !c.in_profile(Some("class-a")))
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(not_class_a, ["500.19(f)"]);
     // Thresholds are read as the rule writes them: any one of the three qualifies.
     let exemption = &cat.profiles["limited-exemption"];
     assert!(
@@ -1373,6 +1499,8 @@ const HARMONIZED: &[Obligation] = &[
             ("hipaa-security:164.310(d)(2)(i)", Plus),
             ("glba-safeguards:314.4(c)(6)", Plus),
             ("nist-800-53-conmon:MA-2", Plus),
+            ("ncua-748:748.0(c)", Exactly),
+            ("nydfs-500:500.13(b)", Plus),
         ],
     ),
     (
@@ -1382,6 +1510,7 @@ const HARMONIZED: &[Obligation] = &[
             ("hipaa-security:164.308(a)(3)(ii)(C)", Exactly),
             ("cmmc:PS.L2-3.9.2", Exactly),
             ("nist-800-53-conmon:AC-2", Exactly),
+            ("nydfs-500:500.7(a)(6)", Exactly),
         ],
     ),
     (
@@ -1390,6 +1519,7 @@ const HARMONIZED: &[Obligation] = &[
         &[
             ("glba-safeguards:314.4(h)", Exactly),
             ("nist-800-53-conmon:IR-8", Exactly),
+            ("nydfs-500:500.16(a)(1)", Exactly),
         ],
     ),
     (
@@ -1399,6 +1529,7 @@ const HARMONIZED: &[Obligation] = &[
             ("hipaa-security:164.308(a)(7)(i)", Exactly),
             ("hipaa-security:164.308(a)(7)(ii)(C)", Exactly),
             ("nist-800-53-conmon:CP-2", Exactly),
+            ("nydfs-500:500.16(a)(2)", Exactly),
         ],
     ),
     (
@@ -1430,6 +1561,10 @@ const HARMONIZED: &[Obligation] = &[
             ("cmmc:RA.L2-3.11.1", Exactly),
             ("nist-800-53-conmon:RA-3", Plus),
             ("glba-safeguards:314.4(b)(1)", Plus),
+            ("nydfs-500:500.2(b)(1)", Exactly),
+            ("nydfs-500:500.9(a)", Exactly),
+            ("nydfs-500:500.9(b)", Plus),
+            ("ncua-748:748.0(b)(2)", Plus),
         ],
     ),
     (
@@ -1440,6 +1575,7 @@ const HARMONIZED: &[Obligation] = &[
             ("hipaa-security:164.312(b)", Exactly),
             ("nist-800-53-conmon:AU-6", Exactly),
             ("cmmc:AU.L2-3.3.5", Exactly),
+            ("nydfs-500:500.6(a)(2)", Exactly),
         ],
     ),
     (
@@ -1450,6 +1586,8 @@ const HARMONIZED: &[Obligation] = &[
             ("nist-800-53-conmon:AU-11", Exactly),
             ("nist-800-53-conmon:AU-12", Exactly),
             ("cmmc:AU.L2-3.3.1", Exactly),
+            ("nydfs-500:500.6(b)", Exactly),
+            ("ncua-748:748.0(b)(4)", Plus),
         ],
     ),
     (
@@ -1478,6 +1616,7 @@ const HARMONIZED: &[Obligation] = &[
         "vulnerability-scanning",
         &[
             ("cmmc:RA.L2-3.11.2", Exactly),
+            ("nydfs-500:500.5(a)(2)", Exactly),
             ("nist-800-53-conmon:RA-5", Plus),
         ],
     ),
@@ -1489,6 +1628,7 @@ const HARMONIZED: &[Obligation] = &[
             ("hipaa-security:164.308(a)(5)(i)", Exactly),
             ("glba-safeguards:314.4(e)(1)", Exactly),
             ("cmmc:AT.L2-3.2.1", Exactly),
+            ("nydfs-500:500.14(a)(3)", Exactly),
         ],
     ),
     (
@@ -1501,6 +1641,7 @@ const HARMONIZED: &[Obligation] = &[
             ("cmmc:SC.L2-3.13.8", Exactly),
             ("cmmc:SC.L2-3.13.11", Exactly),
             ("cmmc:SC.L2-3.13.16", Exactly),
+            ("nydfs-500:500.15(a)", Plus),
         ],
     ),
     (
@@ -1509,6 +1650,7 @@ const HARMONIZED: &[Obligation] = &[
         &[
             ("glba-safeguards:314.4(c)(5)", Exactly),
             ("cmmc:IA.L2-3.5.3", Exactly),
+            ("nydfs-500:500.12(a)", Exactly),
         ],
     ),
     (
@@ -1549,6 +1691,7 @@ const HARMONIZED: &[Obligation] = &[
             ("hipaa-security:164.310(d)(2)(iii)", Exactly),
             ("cmmc:CM.L3-3.4.3e", Exactly),
             ("cmmc:MP.L2-3.8.5", Plus),
+            ("nydfs-500:500.13(a)", Plus),
         ],
     ),
     (
@@ -1566,6 +1709,7 @@ const HARMONIZED: &[Obligation] = &[
         &[
             ("nist-800-53-conmon:CP-4", Exactly),
             ("hipaa-security:164.308(a)(7)(ii)(D)", Plus),
+            ("nydfs-500:500.16(d)(1)", Plus),
         ],
     ),
     (
@@ -1575,6 +1719,8 @@ const HARMONIZED: &[Obligation] = &[
             ("nist-800-53-conmon:CP-9", Exactly),
             ("hipaa-security:164.308(a)(7)(ii)(A)", Plus),
             ("cmmc:MP.L2-3.8.9", Plus),
+            ("nydfs-500:500.16(e)", Exactly),
+            ("ncua-748:748.0(b)(5)", Exactly),
         ],
     ),
     (
@@ -1600,6 +1746,7 @@ const HARMONIZED: &[Obligation] = &[
             ("cmmc:PE.L1-b.1.viii", Exactly),
             ("cmmc:PE.L2-3.10.1", Exactly),
             ("hipaa-security:164.310(a)(1)", Plus),
+            ("ncua-748:748.0(b)(1)", Exactly),
         ],
     ),
     (
@@ -1610,6 +1757,58 @@ const HARMONIZED: &[Obligation] = &[
             ("glba-safeguards:314.4(f)(1)", Exactly),
             ("glba-safeguards:314.4(f)(2)", Exactly),
             ("glba-safeguards:314.4(f)(3)", Exactly),
+            ("nydfs-500:500.11(b)", Exactly),
+        ],
+    ),
+    (
+        "security advisories acted on, flaws remediated (NYDFS vulnerability management)",
+        "patch-management",
+        &[
+            ("nydfs-500:500.5(b)", Exactly),
+            ("nydfs-500:500.5(c)", Exactly),
+        ],
+    ),
+    (
+        "a written security program",
+        "policy-management",
+        &[
+            ("nydfs-500:500.2(a)", Exactly),
+            ("ncua-748:748.0(a)", Exactly),
+        ],
+    ),
+    (
+        "respond to detected incidents and unauthorized access",
+        "incident-response",
+        &[
+            ("nydfs-500:500.2(b)(4)", Exactly),
+            ("ncua-748:748.0(b)(3)", Exactly),
+        ],
+    ),
+    (
+        "the official who leads the program, in house or at a provider under oversight",
+        "any(all(security-official, vendor-oversight), security-official)",
+        &[
+            ("glba-safeguards:314.4(a)", Exactly),
+            ("nydfs-500:500.4(a)", Exactly),
+        ],
+    ),
+    (
+        "the regulator notified of an incident within a deadline",
+        "security-official",
+        &[
+            ("nydfs-500:500.17(a)(1)", Exactly),
+            ("ncua-748:748.1(c)", Exactly),
+            ("glba-safeguards:314.4(j)", Exactly),
+        ],
+    ),
+    (
+        "annual certification or report by an accountable official",
+        "security-official",
+        &[
+            ("nydfs-500:500.17(b)(1)", Exactly),
+            ("ncua-748:748.1(a)", Exactly),
+            ("glba-safeguards:314.4(i)", Exactly),
+            ("nydfs-500:500.4(b)", Exactly),
         ],
     ),
 ];
@@ -1724,11 +1923,13 @@ fn quoted_spans_allow_apostrophes_and_ellipses() {
 /// names each capability and threshold it asks for.
 #[test]
 fn every_builtin_requirement_carries_a_rationale_from_its_own_words() {
-    const QUOTING: [&str; 5] = [
+    const QUOTING: [&str; 7] = [
         "cmmc",
         "glba-safeguards",
         "hipaa-security",
+        "ncua-748",
         "nist-800-53-conmon",
+        "nydfs-500",
         "service-model",
     ];
     let r = registry();

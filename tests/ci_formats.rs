@@ -53,16 +53,19 @@ fn report(dir: &Path, fixture: &str, format: &str, extra: &[&str]) -> String {
 /// reads one from the environment variable named, or from `../shared/reference/`, and skips
 /// only its schema check (saying so) when neither is there; every other check still runs.
 fn third_party(var: &str, shared: &str) -> Option<String> {
-    let path = std::env::var_os(var)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| here().join("../shared/reference").join(shared));
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(text),
-        Err(_) => {
-            eprintln!("skipping the schema check: set {var} to a copy of {shared}");
-            None
+    // An explicit copy first, then the one kept in the repository (tests/data/README.md says
+    // where each came from), then the team's shared reference data beside the clone.
+    let candidates = std::env::var_os(var).map(PathBuf::from).into_iter().chain([
+        here().join("tests/data").join(shared),
+        here().join("../shared/reference").join(shared),
+    ]);
+    for path in candidates {
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            return Some(text);
         }
     }
+    eprintln!("skipping the schema check: set {var} to a copy of {shared}");
+    None
 }
 
 fn here() -> &'static Path {
@@ -74,6 +77,13 @@ fn sarif_of_every_fixture_is_valid_sarif_2_1_0_within_githubs_rules() {
     let Some(text) = third_party("GAPCHECK_SARIF_SCHEMA", "sarif-schema-2.1.0.json") else {
         return;
     };
+    // The draft-07 edition carries one malformed pattern (`run.language`, a stray `]` that the
+    // validator's ECMA-262 regex check rejects, so the schema would not compile). gapcheck
+    // never writes `language`; the test substitutes the pattern's evident intent and says so.
+    let text = text.replace(
+        r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#,
+        r#""^[a-zA-Z]{2}(-[a-zA-Z]{2})?$""#,
+    );
     let schema: Value = serde_json::from_str(&text).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the OASIS schema compiles");
     // The validator bites: a log without runs, or with a wrong version, is refused.
@@ -89,10 +99,15 @@ fn sarif_of_every_fixture_is_valid_sarif_2_1_0_within_githubs_rules() {
             .take(5)
             .collect();
         assert!(errors.is_empty(), "{name}: {}", errors.join("\n"));
-        assert_eq!(
-            sarif["$schema"], schema["id"],
+        // The log names OASIS's published 2.1.0 schema; the copy validated against is that
+        // schema (draft-07 edition of the same 2.1.0 text, see tests/data/README.md).
+        assert!(
+            sarif["$schema"]
+                .as_str()
+                .is_some_and(|u| u.ends_with("/sarif-schema-2.1.0.json")),
             "names the schema it is valid against"
         );
+        assert!(schema["title"].as_str().unwrap().contains("2.1.0"));
 
         let run = &sarif["runs"][0];
         assert_eq!(run["columnKind"], "unicodeCodePoints");

@@ -567,3 +567,99 @@ fn invalid_arrangement_exits_2_and_writes_nothing() {
     );
     assert!(!out.exists());
 }
+
+/// Every implemented requirement of a control with `requires` says, in its remarks, what
+/// gapcheck requires and the catalog's `rationale` for it (issue 14: the rationale travels
+/// with the mapping an auditor must be able to check).
+#[test]
+fn ssp_requirements_carry_the_requires_rationale() {
+    let registry = match gapcheck::catalog::Registry::load(true, &[]) {
+        Ok(r) => r,
+        Err(e) => panic!("built-in catalogs do not load: {:#?}", e.0),
+    };
+    let (_d, out, r) = export(&["export", "ssp", "fixtures/clinic.yaml"], "ssp.json");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let ssp = read_json(&out);
+    let reqs = ssp["system-security-plan"]["control-implementation"]["implemented-requirements"]
+        .as_array()
+        .unwrap();
+    let catalog = registry.get("hipaa-security").unwrap();
+    let mut with_rationale = 0;
+    for req in reqs {
+        let label = req["props"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "label")
+            .unwrap()["value"]
+            .as_str()
+            .unwrap();
+        let control = catalog.control(label).unwrap();
+        let remarks = req["remarks"].as_str();
+        match (&control.requires, &control.rationale) {
+            (Some(_), Some(why)) => {
+                let remarks = remarks.unwrap_or_else(|| panic!("{label}: no remarks"));
+                assert!(
+                    remarks.starts_with("gapcheck requires "),
+                    "{label}: {remarks}"
+                );
+                assert!(
+                    remarks.ends_with(&format!("Rationale: {why}")),
+                    "{label}: {remarks}"
+                );
+                with_rationale += 1;
+            }
+            (None, None) => assert!(remarks.is_none(), "{label}"),
+            _ => assert!(remarks.is_some(), "{label}"),
+        }
+    }
+    assert!(
+        with_rationale > 30,
+        "only {with_rationale} requirements with a rationale"
+    );
+    // `any` reads as a choice, not as a list of everything.
+    let any = reqs
+        .iter()
+        .filter_map(|r| r["remarks"].as_str())
+        .find(|r| r.contains("any of ("));
+    let all_any = catalog
+        .controls
+        .iter()
+        .any(|c| matches!(c.requires, Some(gapcheck::catalog::Requirement::Any(_))));
+    assert_eq!(any.is_some(), all_any);
+    validate("ssp", &ssp, "clinic SSP");
+}
+
+/// The POA&M's `import-ssp` names the SSP exported from the same arrangement: the fixed
+/// file name beside it, and that SSP's document UUID in its remarks.
+#[test]
+fn poam_imports_the_ssp_of_the_same_arrangement() {
+    let (_d, poam_out, r) = export(&["export", "poam", DENTAL], "poam.json");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let poam = read_json(&poam_out);
+    let import = &poam["plan-of-action-and-milestones"]["import-ssp"];
+    assert_eq!(import["href"], "gapcheck-ssp.json");
+    let (_d2, ssp_out, r) = export(&["export", "ssp", DENTAL], "gapcheck-ssp.json");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let ssp_uuid = read_json(&ssp_out)["system-security-plan"]["uuid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        import["remarks"].as_str().unwrap().contains(&ssp_uuid),
+        "{import}"
+    );
+    // A provider's SSP is another document: the POA&M names the organization's.
+    let (_d3, prov, _) = export(
+        &["export", "ssp", DENTAL, "--as-provider", "northwind"],
+        "p.json",
+    );
+    let prov_uuid = read_json(&prov)["system-security-plan"]["uuid"].clone();
+    assert!(
+        !import["remarks"]
+            .as_str()
+            .unwrap()
+            .contains(prov_uuid.as_str().unwrap())
+    );
+    validate("poam", &poam, "dental POA&M");
+}

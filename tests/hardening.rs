@@ -162,7 +162,7 @@ fn exceptions_per_file_are_limited_at_one_thousand() {
 
 #[test]
 fn patterns_per_file_are_limited_at_one_hundred() {
-    use gapcheck::arrangement::MAX_PATTERNS_PER_FILE;
+    use gapcheck::pattern::MAX_PATTERNS_PER_FILE;
     assert_eq!(MAX_PATTERNS_PER_FILE, 100);
     let one = exception("pattern: '^nist-800-53-conmon:CA-7\\(1\\)$'");
     let (_d, at) = managed_with_exceptions(&one.repeat(MAX_PATTERNS_PER_FILE));

@@ -578,6 +578,108 @@ fn charts_show_the_json_summary() {
     }
 }
 
+/// Page one's "who does the ongoing work" lines against the JSON findings' `ongoing_work`,
+/// and its "left uncovered" number against the rows of the break-fix section, for every
+/// fixture: declared owners (a break-fix vendor, 0-FTE staff) must not count as doers.
+#[test]
+fn page_one_ongoing_work_follows_the_findings() {
+    let doer_re = regex::Regex::new(r#"data-doer="([a-z-]+)" data-count="(\d+)""#).unwrap();
+    for f in fixtures() {
+        let report = json_report(&f);
+        let html = stdout(&f, "html");
+        let page_one = &html[..html.find("id=\"remediation-priorities\"").unwrap()];
+        let mut want: std::collections::BTreeMap<String, u64> = Default::default();
+        let mut uncovered = 0;
+        for finding in report["findings"].as_array().unwrap() {
+            if finding["status"] == "not-applicable" || finding["break_fix_incompatible"] != true {
+                continue;
+            }
+            let doers = finding["ongoing_work"].as_array().unwrap();
+            for d in doers {
+                *want.entry(d.as_str().unwrap().to_owned()).or_default() += 1;
+            }
+            let met = ["satisfied", "attested"].contains(&finding["status"].as_str().unwrap());
+            if !met && doers.iter().any(|d| d == "break-fix" || d == "nobody") {
+                uncovered += 1;
+            }
+        }
+        let got: std::collections::BTreeMap<String, u64> = doer_re
+            .captures_iter(page_one)
+            .map(|c| (c[1].to_owned(), c[2].parse().unwrap()))
+            .collect();
+        assert_eq!(got, want, "{}", f.display());
+        let section = &html[html.find("id=\"break-fix\"").unwrap()..];
+        let section = &section[..section.find("</section>").unwrap()];
+        let rows = section
+            .find("no one engaged does</caption>")
+            .map_or(0, |i| {
+                let t = &section[i..];
+                t[..t.find("</tbody>").unwrap()]
+                    .matches("<tr><th scope=\"row\">")
+                    .count()
+            });
+        assert_eq!(rows, uncovered, "{}: break-fix section", f.display());
+        let shown = page_one
+            .split("data-uncovered=\"")
+            .nth(1)
+            .map_or(0, |t| t[..t.find('"').unwrap()].parse().unwrap());
+        assert_eq!(shown, uncovered, "{}: page one", f.display());
+    }
+    // The break-fix office: its vendor and its 0-FTE owner are declared owners of ongoing
+    // capabilities, yet neither does that work.
+    let html = stdout(Path::new("fixtures/break-fix-office.yaml"), "html");
+    let page_one = &html[..html.find("id=\"remediation-priorities\"").unwrap()];
+    assert!(!page_one.contains("data-doer=\"internal\""));
+    assert!(!page_one.contains("data-doer=\"msp\""));
+    assert!(page_one.contains("data-doer=\"break-fix\""));
+}
+
+/// The methodology appendix defines each term once, and only the terms of the frameworks in
+/// the report: a HIPAA-only report never speaks of SPRS, CMMC or POA&Ms, anywhere.
+#[test]
+fn methodology_defines_the_report_terms_framework_neutrally() {
+    let defined = |html: &str| -> Vec<String> {
+        let m = &html[html.find("id=\"methodology\"").unwrap()..];
+        let m = &m[..m.find("</section>").unwrap()];
+        regex::Regex::new(r"<dt[^>]*>([^<]+)</dt>")
+            .unwrap()
+            .captures_iter(m)
+            .map(|c| c[1].to_owned())
+            .collect()
+    };
+    let hipaa = Path::new("fixtures/clinic.yaml");
+    let html = stdout(hipaa, "html");
+    let md = stdout(hipaa, "markdown");
+    for text in [&html, &md] {
+        let lower = text.to_lowercase();
+        for word in ["sprs", "cmmc", "poa&amp;m", "poa&m", "poa\\&m"] {
+            assert!(!lower.contains(word), "HIPAA-only report mentions {word}");
+        }
+    }
+    let terms = defined(&html);
+    let mut unique = terms.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), terms.len(), "a term defined twice: {terms:?}");
+    for t in [
+        "required / addressable",
+        "needs ongoing work",
+        "failing",
+        "remediation priority",
+    ] {
+        assert!(terms.iter().any(|d| d == t), "clinic methodology lacks {t}");
+    }
+    assert!(md.contains("- **required / addressable**: HIPAA"));
+    let cmmc = defined(&stdout(
+        Path::new("fixtures/defense-subcontractor.yaml"),
+        "html",
+    ));
+    for t in ["SPRS score", "POA&amp;M", "needs ongoing work"] {
+        assert!(cmmc.iter().any(|d| d == t), "CMMC methodology lacks {t}");
+    }
+    assert!(!cmmc.iter().any(|d| d == "required / addressable"));
+}
+
 #[test]
 fn report_section_fills_page_one_and_sign_off() {
     let html = stdout(Path::new("fixtures/clinic.yaml"), "html");
@@ -599,6 +701,40 @@ fn report_section_fills_page_one_and_sign_off() {
     // Without a `report:` section there is no sign-off block to sign.
     let other = stdout(Path::new("fixtures/managed.yaml"), "html");
     assert!(!other.contains("class=\"signoff\""));
+}
+
+/// The JSON report carries the `report:` section, and says what page one of the HTML says.
+#[test]
+fn json_carries_the_report_section() {
+    let f = Path::new("fixtures/clinic.yaml");
+    let json = json_report(f);
+    let r = &json["report"];
+    assert_eq!(
+        r["prepared_by"],
+        "Dana Whitfield, vCISO, Harborline Advisory"
+    );
+    assert_eq!(r["period"]["from"], "2026-10-01");
+    assert_eq!(r["period"]["to"], "2026-11-26");
+    assert_eq!(r["version"], "1.0");
+    let html = stdout(f, "html");
+    let page_one = &html[..html.find("id=\"remediation-priorities\"").unwrap()];
+    for key in ["prepared_by", "prepared_for", "reviewer", "version"] {
+        let v = r[key].as_str().unwrap();
+        assert!(page_one.contains(v), "page one lacks {key} {v}");
+    }
+    let scope = r["scope"].as_str().unwrap().replace('\'', "&#x27;");
+    assert!(page_one.contains(&scope), "page one lacks the scope");
+    assert!(page_one.contains(&format!(
+        "{} to {}",
+        r["period"]["from"].as_str().unwrap(),
+        r["period"]["to"].as_str().unwrap()
+    )));
+    // Without a `report:` section the key is absent, not null.
+    assert!(
+        json_report(Path::new("fixtures/managed.yaml"))
+            .get("report")
+            .is_none()
+    );
 }
 
 #[test]
@@ -869,4 +1005,132 @@ fn output_extension_picks_the_format() {
         &["-o", p("a.pdf").to_str().unwrap()],
     );
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// The portfolio index over every fixture: `(-f html, -f json)`.
+fn portfolio(format: &str) -> String {
+    let mut cmd = gapcheck();
+    cmd.arg("check").args(fixtures()).args(["--today", TODAY]);
+    if Path::new(FIXTURE_CATALOGS).is_dir() {
+        cmd.args(["-c", FIXTURE_CATALOGS]);
+    }
+    let out = cmd.args(["-f", format]).output().unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The portfolio index's charts and cross-client tables, read back from the HTML and
+/// recomputed from the JSON `index` rows: clients by status, SPRS bands, the most common
+/// controls needing work and the capabilities that alone would close the most.
+#[test]
+fn portfolio_charts_show_the_json_rows() {
+    use std::collections::BTreeMap;
+    let json: Value = serde_json::from_str(&portfolio("json")).unwrap();
+    let rows = json["index"].as_array().unwrap();
+    assert!(rows.len() >= 4);
+    let html = portfolio("html");
+    let svg = |name: &str| -> String {
+        let start = html
+            .find(&format!("data-chart=\"{name}\""))
+            .unwrap_or_else(|| panic!("no {name} chart"));
+        html[start..start + html[start..].find("</svg>").unwrap()].to_owned()
+    };
+    let read = |svg: &str, attr: &str| -> BTreeMap<String, u64> {
+        regex::Regex::new(&format!(r#"{attr}="([a-z0-9-]+)" data-count="(\d+)""#))
+            .unwrap()
+            .captures_iter(svg)
+            .map(|c| (c[1].to_owned(), c[2].parse().unwrap()))
+            .collect()
+    };
+    let mut want: BTreeMap<String, u64> = BTreeMap::new();
+    for r in rows {
+        *want
+            .entry(r["status"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    assert_eq!(read(&svg("clients-by-status"), "data-status"), want);
+    // Every status is one the rows' pass/fail agrees with.
+    for r in rows {
+        assert_eq!(r["status"] == "fails", r["passed"] == false, "{r}");
+    }
+
+    let scores: Vec<i64> = rows.iter().filter_map(|r| r["sprs"].as_i64()).collect();
+    assert!(!scores.is_empty(), "a CMMC fixture is in the portfolio");
+    let band = |lo: i64, hi: i64| scores.iter().filter(|s| (lo..=hi).contains(*s)).count() as u64;
+    let want: BTreeMap<String, u64> = [
+        ("110", band(110, 110)),
+        ("88-109", band(88, 109)),
+        ("0-87", band(0, 87)),
+        ("below-0", band(i64::MIN, -1)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    assert_eq!(read(&svg("sprs"), "data-band"), want);
+
+    // The tables: each listed count is the rows' count.
+    let mut common: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut closes: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    for r in rows {
+        for c in r["needing_work"].as_array().unwrap() {
+            *common.entry(c.as_str().unwrap()).or_default() += 1;
+        }
+        for x in r["resolves_alone"].as_array().unwrap() {
+            let e = closes.entry(x["capability"].as_str().unwrap()).or_default();
+            e.0 += x["controls"].as_u64().unwrap();
+            e.1 += 1;
+        }
+    }
+    let section = |h: &str| -> String {
+        let s = &html[html.find(h).unwrap()..];
+        s[..s.find("</table>").unwrap()].to_owned()
+    };
+    let cell_re = regex::Regex::new(
+        r#"<tr><td class="mono">([^<]+)</td><td class="num">(\d+)</td><td class="num">(\d+)"#,
+    )
+    .unwrap();
+    let listed: Vec<(String, u64)> = cell_re
+        .captures_iter(&section("Controls needing work at the most clients"))
+        .map(|c| (c[1].to_owned(), c[2].parse().unwrap()))
+        .collect();
+    assert!(!listed.is_empty());
+    let top = *common.values().max().unwrap();
+    assert_eq!(listed[0].1, top, "the most common control comes first");
+    for (control, n) in &listed {
+        assert_eq!(common[control.as_str()], *n, "{control}");
+        assert!(*n >= 2);
+    }
+    let listed: Vec<(String, u64, u64)> = cell_re
+        .captures_iter(&section(
+            "Capabilities whose change would close the most controls",
+        ))
+        .map(|c| {
+            (
+                c[1].to_owned(),
+                c[2].parse().unwrap(),
+                c[3].parse().unwrap(),
+            )
+        })
+        .collect();
+    assert!(!listed.is_empty());
+    assert_eq!(listed[0].1, closes.values().map(|v| v.0).max().unwrap());
+    for (cap, controls, clients) in &listed {
+        assert_eq!(closes[cap.as_str()], (*controls, *clients), "{cap}");
+    }
+    assert!(
+        html.contains("only capability that control"),
+        "the rule is stated"
+    );
+
+    // Markdown: the same status counts in a Mermaid pie, with nothing but fixed labels.
+    let md = portfolio("markdown");
+    let pie = &md[md
+        .find("```mermaid\npie showData title Clients by status\n")
+        .unwrap()..];
+    let pie = &pie[..pie[3..].find("```").unwrap()];
+    let fails = rows.iter().filter(|r| r["status"] == "fails").count();
+    assert!(
+        pie.contains(&format!("\"fails the policy\" : {fails}\n")),
+        "{pie}"
+    );
 }

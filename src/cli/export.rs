@@ -10,7 +10,7 @@ use jiff::civil::Date;
 use super::{CatalogArgs, Error, cli_date, load_arrangement, load_registry, now};
 use crate::evaluate::Options;
 use crate::export::{self, Encoding};
-use crate::output;
+use crate::output::atomic;
 use crate::report::Assessment;
 
 #[derive(Debug, Subcommand)]
@@ -102,7 +102,7 @@ pub fn run(cmd: ExportCommand) -> Result<u8, Error> {
     let a = load_arrangement(&common.arrangement, &registry)?;
     let mut inputs = vec![common.arrangement.clone()];
     inputs.extend(common.catalogs.catalogs.iter().cloned());
-    output::refuse_inputs(&common.output, &inputs)?;
+    atomic::refuse_inputs(&common.output, &inputs)?;
     let now = now()?;
     let today = common
         .today
@@ -140,7 +140,7 @@ pub fn run(cmd: ExportCommand) -> Result<u8, Error> {
         }
         _ => export::findings_csv::render(&run),
     };
-    output::write_atomic(&common.output, text.as_bytes())?;
+    atomic::write_atomic(&common.output, text.as_bytes())?;
     Ok(0)
 }
 

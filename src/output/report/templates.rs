@@ -21,7 +21,7 @@ struct Builtin {
 
 macro_rules! builtin {
     ($($path:literal),+ $(,)?) => {
-        &[$(Builtin { path: $path, text: include_str!(concat!("../../templates/", $path)) }),+]
+        &[$(Builtin { path: $path, text: include_str!(concat!("../../../templates/", $path)) }),+]
     };
 }
 

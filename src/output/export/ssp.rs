@@ -28,6 +28,22 @@ use crate::catalog::{Catalog, Control, Registry};
 use crate::evaluate::{Finding, Status as FindingStatus};
 use crate::report::Run;
 
+/// The file name the POA&M's `import-ssp` names: export the organization's SSP under it,
+/// beside the POA&M (README, "Exports").
+pub const FILE_NAME: &str = "gapcheck-ssp.json";
+
+/// The SSP's document UUID for `view` (`organization`, or a provider id): from the
+/// arrangement's and catalogs' digests, so the POA&M of the same inputs can name it.
+pub fn document_uuid(run: &Run, view: &str) -> String {
+    uuid::of(&[
+        "ssp",
+        &run.arrangement.sha256,
+        &super::catalog_digests(run),
+        view,
+        env!("CARGO_PKG_VERSION"),
+    ])
+}
+
 #[derive(Debug, Serialize)]
 pub struct Document {
     #[serde(rename = "system-security-plan")]
@@ -315,6 +331,60 @@ fn status_remarks(f: &Finding) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" "))
 }
 
+/// Why gapcheck asks what it asks of this control: the capabilities its `requires` names and
+/// the catalog's `rationale`, which quotes the control's own words. It goes in the
+/// implemented requirement's remarks (README, "Exports"): it is about the requirement, the
+/// same for every component, while each `by-component` says who does the work.
+fn requirement_remarks(c: &Control) -> Option<String> {
+    let req = c.requires.as_ref().map(requirement_words);
+    match (&c.rationale, req) {
+        (Some(r), Some(q)) => Some(format!("gapcheck requires {q}. Rationale: {r}")),
+        (Some(r), None) => Some(format!("Rationale: {r}")),
+        (None, Some(q)) => Some(format!(
+            "gapcheck requires {q} (the catalog gives no rationale)."
+        )),
+        (None, None) => None,
+    }
+}
+
+/// A `requires` tree in words: `log-review (weekly)`, `all of (a; b)`, `any of (a; b)`.
+fn requirement_words(r: &crate::catalog::Requirement) -> String {
+    use crate::catalog::Requirement;
+    let list = |v: &[Requirement]| {
+        v.iter()
+            .map(requirement_words)
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    match r {
+        Requirement::Leaf(l) => {
+            let mut terms = Vec::new();
+            if let Some(c) = l.cadence {
+                terms.push(c.to_string());
+            }
+            if let Some(c) = l.coverage {
+                terms.push(format!("coverage {c}"));
+            }
+            if let Some(d) = l.response {
+                terms.push(format!("response within {d}"));
+            }
+            if let Some(o) = l.owner {
+                terms.push(format!("owner {o}"));
+            }
+            if l.independent {
+                terms.push("independent".into());
+            }
+            if terms.is_empty() {
+                l.capability.clone()
+            } else {
+                format!("{} ({})", l.capability, terms.join(", "))
+            }
+        }
+        Requirement::All(v) => format!("all of ({})", list(v)),
+        Requirement::Any(v) => format!("any of ({})", list(v)),
+    }
+}
+
 fn finding_props(f: &Finding) -> Vec<Prop> {
     vec![
         Prop::gapcheck("catalog", f.catalog.id.clone()),
@@ -520,7 +590,7 @@ pub fn build(run: &Run, as_provider: Option<&str>) -> Result<Document, SspError>
             control_id,
             props,
             by_components,
-            remarks: None,
+            remarks: requirement_remarks(f.control),
         });
     }
 
@@ -710,13 +780,7 @@ pub fn build(run: &Run, as_provider: Option<&str>) -> Result<Document, SspError>
 
     Ok(Document {
         ssp: Ssp {
-            uuid: uuid::of(&[
-                "ssp",
-                &a.sha256,
-                &super::catalog_digests(run),
-                view,
-                env!("CARGO_PKG_VERSION"),
-            ]),
+            uuid: document_uuid(run, view),
             metadata,
             import_profile: ImportProfile {
                 href: super::profile::FILE_NAME.into(),

@@ -168,7 +168,7 @@ fn read(sink: &mut Sink, root: &Node, path: &str, vocab: &Vocabulary) -> Option<
     }
     let files = top
         .require(sink, "files", what, "'^backup-jobs.*\\.csv$'")
-        .and_then(|n| crate::arrangement::user_regex(sink, n, "`files` pattern"));
+        .and_then(|n| crate::pattern::user_regex(sink, n, "`files` pattern"));
     let format = top
         .get("format")
         .and_then(|n| FileFormat::read(sink, n, "evidence format"));

@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 use crate::decode::Keyword;
 use crate::diag::{Diagnostic, Level, Pos, Sink};
 use crate::evaluate::{Evaluation, Finding, Status};
-use crate::report::json::SCHEMA;
+
+/// The format of the JSON report a baseline is read from. It is defined here, beside the
+/// reader that depends on it, and written by `report::json`.
+pub const SCHEMA: &str = "gapcheck/report/v1";
 
 /// The part of an earlier report that a comparison needs.
 #[derive(Debug, Clone)]

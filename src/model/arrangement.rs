@@ -14,17 +14,12 @@ use crate::diag::{Diagnostic, Pos, Sink, choose_help};
 use crate::keywords;
 use crate::yaml::{self, Node};
 
+pub use crate::catalog::ControlRef;
+pub use crate::pattern::{RegexBudget, user_regex, user_regex_within};
+pub use crate::service::Model;
+
 /// The arrangement format version this build reads.
 pub const FORMAT_VERSION: i64 = 1;
-
-/// How the organization's IT support is arranged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Model {
-    BreakFix,
-    Managed,
-    CoManaged,
-}
-keywords!(Model { BreakFix => "break-fix", Managed => "managed", CoManaged => "co-managed" });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ProviderKind {
@@ -143,29 +138,6 @@ pub struct Framework {
     pub catalog: String,
     pub profile: Option<String>,
     pub pos: Pos,
-}
-
-/// `catalog:control`, as written in attestations, exceptions and `related`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ControlRef {
-    pub catalog: String,
-    pub control: String,
-}
-
-impl std::fmt::Display for ControlRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}", self.catalog, self.control)
-    }
-}
-
-impl ControlRef {
-    pub fn parse(s: &str) -> Option<Self> {
-        let (catalog, control) = s.split_once(':')?;
-        (!catalog.is_empty() && !control.is_empty()).then(|| ControlRef {
-            catalog: catalog.into(),
-            control: control.into(),
-        })
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -293,127 +265,8 @@ impl Arrangement {
     }
 }
 
-/// Regexes from one input file share this budget: a file of 2,000 patterns otherwise
-/// compiles 2,000 regexes of up to a megabyte each (gigabytes, tens of seconds), and even
-/// refused patterns cost the work done before the size limit stopped them.
-///
-/// Compilation climbs a ladder of size limits ([`REGEX_RUNGS`]) and every attempt is charged
-/// at the limit it was made under, whether it succeeded or not. Once the budget is spent,
-/// later patterns are refused without being compiled, so the cost of a file is bounded
-/// however many patterns it holds.
-#[derive(Debug, Clone)]
-pub struct RegexBudget {
-    remaining: usize,
-    patterns: usize,
-}
-
-/// Total compiled regex size, in bytes, that one file may use.
-pub const MAX_REGEX_BYTES_PER_FILE: usize = 4 << 20;
-/// The largest one compiled regex may be.
-pub const MAX_REGEX_BYTES: usize = 1 << 20;
-/// Exception patterns in one arrangement (or mapping rules with `pattern:` in one file).
-pub const MAX_PATTERNS_PER_FILE: usize = 100;
 /// Exceptions in one arrangement: each is checked against every evaluated control.
 pub const MAX_EXCEPTIONS: usize = 1_000;
-/// Size limits tried in turn: most patterns fit the first, so a big one costs only itself.
-const REGEX_RUNGS: [usize; 3] = [16 << 10, 128 << 10, MAX_REGEX_BYTES];
-
-impl Default for RegexBudget {
-    fn default() -> Self {
-        RegexBudget {
-            remaining: MAX_REGEX_BYTES_PER_FILE,
-            patterns: 0,
-        }
-    }
-}
-
-/// A regex from an input file, compiled within a fresh budget (for a file with one regex,
-/// such as a catalog's `id_pattern`).
-pub fn user_regex(sink: &mut Sink, node: &Node, what: &str) -> Option<Regex> {
-    user_regex_within(sink, node, what, &mut RegexBudget::default())
-}
-
-/// A regex from an input file, charged to the file's budget. The regex crate matches in
-/// linear time; the budget bounds memory and compile time.
-pub fn user_regex_within(
-    sink: &mut Sink,
-    node: &Node,
-    what: &str,
-    budget: &mut RegexBudget,
-) -> Option<Regex> {
-    let s = decode::string(sink, node, what)?;
-    budget.patterns += 1;
-    if budget.patterns > MAX_PATTERNS_PER_FILE {
-        sink.error(
-            node.pos,
-            format!("more than {MAX_PATTERNS_PER_FILE} regex patterns in one file"),
-            Some("merge patterns into one alternation (`^cat:(A|B)`), or list controls one by one with `control:`".into()),
-        );
-        return None;
-    }
-    let spent = || {
-        format!(
-            "the file's regex budget ({} MiB compiled in total) is spent",
-            MAX_REGEX_BYTES_PER_FILE >> 20
-        )
-    };
-    let mut last = None;
-    for rung in REGEX_RUNGS {
-        if budget.remaining == 0 {
-            break;
-        }
-        let limit = rung.min(budget.remaining);
-        budget.remaining -= limit;
-        match regex::RegexBuilder::new(&s)
-            .size_limit(limit)
-            .dfa_size_limit(limit)
-            .build()
-        {
-            Ok(re) => return Some(re),
-            Err(regex::Error::CompiledTooBig(_)) if limit == rung && rung < MAX_REGEX_BYTES => {
-                last = Some(format!("compiles to more than {} KiB", rung >> 10));
-            }
-            Err(regex::Error::CompiledTooBig(_)) => {
-                last = Some(if limit < rung {
-                    spent()
-                } else {
-                    format!("compiles to more than {} MiB", MAX_REGEX_BYTES >> 20)
-                });
-                break;
-            }
-            Err(e) => {
-                let detail = e
-                    .to_string()
-                    .lines()
-                    .last()
-                    .unwrap_or("")
-                    .trim()
-                    .trim_start_matches("error:")
-                    .trim()
-                    .to_owned();
-                sink.error(
-                    node.pos,
-                    format!("invalid {what} `{s}`: {detail}"),
-                    Some(
-                        "write a valid regular expression (Rust regex syntax) of modest size"
-                            .into(),
-                    ),
-                );
-                return None;
-            }
-        }
-    }
-    let detail = last.unwrap_or_else(spent);
-    sink.error(
-        node.pos,
-        format!("{what} `{s}` exceeds size limit: {detail}"),
-        Some(format!(
-            "simplify the pattern (a Unicode class such as `\\w` compiles large: `[A-Za-z0-9_]` is small); one file may use {} MiB of compiled regexes",
-            MAX_REGEX_BYTES_PER_FILE >> 20
-        )),
-    );
-    None
-}
 
 /// Names that reports repeat (the organization on every page, a provider in every finding
 /// it owns, an exception's owner in every finding it waives).

@@ -13,9 +13,8 @@ use serde::Serialize;
 use super::Run;
 use super::json::Counts;
 use crate::arrangement::{Arrangement, ProviderKind};
-use crate::capability::CapabilityKind;
 use crate::decode::Keyword;
-use crate::evaluate::{FailOn, Finding, Status};
+use crate::evaluate::{Doer, FailOn, Finding, Status, is_ongoing_leaf};
 
 /// Width of a chart's drawing area in SVG user units; bars are scaled to it.
 pub const CHART_WIDTH: f64 = 600.0;
@@ -171,97 +170,119 @@ pub fn gauge(score: i64, max: i64, conditional_eligible: bool) -> Gauge {
 }
 
 /// Who does the ongoing work that in-scope controls need.
+///
+/// Every number here comes from the engine's per-finding answer ([`Finding::ongoing_work`]),
+/// never from the declared owners: a break-fix vendor or 0-FTE staff named as an owner does
+/// not do ongoing work, and a leaf with `owner: any` asks for none. The break-fix section
+/// uses the same two predicates ([`needs_ongoing`], [`left_uncovered`]), so page one and that
+/// section cannot disagree.
 #[derive(Debug, Clone, Serialize)]
 pub struct Ongoing {
     /// In-scope (evaluated) controls.
     pub evaluated: usize,
     /// Evaluated controls that need ongoing work.
     pub needed: usize,
-    /// One line per party doing some of that work, most controls first.
-    pub parties: Vec<OngoingParty>,
-    /// Controls with ongoing work nobody owns, and those capabilities.
-    pub nobody: usize,
-    pub nobody_capabilities: Vec<String>,
+    /// One line per kind of doer (internal staff, MSP, break-fix vendor, nobody) with the
+    /// controls whose ongoing work it does or is left with; a control with several doers
+    /// counts once in each line.
+    pub doers: Vec<OngoingDoer>,
+    /// Controls not met because some of their ongoing work is left to a break-fix vendor or
+    /// to nobody: the break-fix section's "no one does" list.
+    pub uncovered: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct OngoingParty {
-    pub name: String,
-    /// "internal staff", "MSP" or "break-fix vendor".
-    pub kind: &'static str,
+pub struct OngoingDoer {
+    pub doer: Doer,
+    /// The engine's words for the doer ("internal staff", "the MSP", ...).
+    pub phrase: &'static str,
+    /// Whether this doer actually delivers the work (internal staff, MSP).
+    pub delivers: bool,
     pub controls: usize,
+    /// Who that is: provider names, or for "nobody" the capabilities no one delivers.
+    pub names: Vec<String>,
 }
 
-fn kind_words(k: ProviderKind) -> &'static str {
+/// Whether an in-scope control needs ongoing work at all (a static property of the control).
+pub fn needs_ongoing(f: &Finding) -> bool {
+    f.status != Status::NotApplicable && f.control.break_fix_incompatible
+}
+
+/// Whether a control that needs ongoing work is not met and some of that work is left to a
+/// break-fix vendor or to nobody. A met control is never uncovered.
+pub fn left_uncovered(f: &Finding) -> bool {
+    needs_ongoing(f) && !f.status.is_met() && f.ongoing_work.iter().any(|d| !d.delivers())
+}
+
+fn doer_of(k: ProviderKind) -> Doer {
     match k {
-        ProviderKind::Internal => "internal staff",
-        ProviderKind::Msp => "MSP",
-        ProviderKind::BreakFix => "break-fix vendor",
+        ProviderKind::Internal => Doer::Internal,
+        ProviderKind::Msp => Doer::Msp,
+        ProviderKind::BreakFix => Doer::BreakFix,
     }
 }
 
 pub fn ongoing(run: &Run, in_scope: &[&Finding]) -> Ongoing {
     let a = run.arrangement;
-    let mut needed = 0;
-    let mut by_party: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut nobody = 0;
-    let mut nobody_caps: Vec<String> = Vec::new();
-    for f in in_scope.iter().filter(|f| f.control.break_fix_incompatible) {
-        needed += 1;
-        let mut parties: Vec<&str> = Vec::new();
-        let mut unowned = false;
-        let leaves = f.control.requires.iter().flat_map(|r| r.leaves());
-        for leaf in leaves {
-            let ongoing = run
-                .registry
-                .vocabulary
-                .get(&leaf.capability)
-                .is_some_and(|c| c.kind == CapabilityKind::Ongoing);
-            if !ongoing {
+    let order = [Doer::Internal, Doer::Msp, Doer::BreakFix, Doer::Nobody];
+    let mut counts: BTreeMap<Doer, usize> = BTreeMap::new();
+    let mut names: BTreeMap<Doer, Vec<String>> = BTreeMap::new();
+    let needing: Vec<&&Finding> = in_scope.iter().filter(|f| needs_ongoing(f)).collect();
+    for f in &needing {
+        for d in &f.ongoing_work {
+            *counts.entry(*d).or_default() += 1;
+        }
+        // Names only label a line whose count the engine gave: the providers of that kind
+        // owning one of the control's ongoing leaves (0-FTE staff cannot do the work), or
+        // for "nobody" the ongoing capabilities without a capable owner.
+        for leaf in f.control.requires.iter().flat_map(|r| r.leaves()) {
+            if !is_ongoing_leaf(run.registry, leaf) {
                 continue;
             }
-            match a.responsibilities.get(&leaf.capability) {
-                Some(r) if !r.owners.is_empty() => {
-                    for o in &r.owners {
-                        if !parties.contains(&o.as_str()) {
-                            parties.push(o);
-                        }
-                    }
-                }
-                _ => {
-                    unowned = true;
-                    if !nobody_caps.contains(&leaf.capability) {
-                        nobody_caps.push(leaf.capability.clone());
-                    }
+            let owners: Vec<_> = a
+                .responsibilities
+                .get(&leaf.capability)
+                .map(|r| r.owners.iter().filter_map(|o| a.provider(o)).collect())
+                .unwrap_or_default();
+            let able: Vec<_> = owners
+                .iter()
+                .filter(|p| !(p.kind == ProviderKind::Internal && p.ftes == Some(0.0)))
+                .collect();
+            for p in &able {
+                let d = doer_of(p.kind);
+                if f.ongoing_work.contains(&d) {
+                    names.entry(d).or_default().push(p.name.clone());
                 }
             }
-        }
-        for p in parties {
-            *by_party.entry(p).or_default() += 1;
-        }
-        if unowned {
-            nobody += 1;
+            if able.is_empty() && f.ongoing_work.contains(&Doer::Nobody) {
+                names
+                    .entry(Doer::Nobody)
+                    .or_default()
+                    .push(leaf.capability.clone());
+            }
         }
     }
-    nobody_caps.sort();
-    let mut parties: Vec<OngoingParty> = by_party
+    let doers = order
         .into_iter()
-        .filter_map(|(id, controls)| {
-            let p = a.provider(id)?;
-            Some(OngoingParty {
-                name: p.name.clone(),
-                kind: kind_words(p.kind),
+        .filter_map(|d| {
+            let controls = *counts.get(&d)?;
+            let mut n = names.remove(&d).unwrap_or_default();
+            n.sort();
+            n.dedup();
+            Some(OngoingDoer {
+                doer: d,
+                phrase: d.phrase(),
+                delivers: d.delivers(),
                 controls,
+                names: n,
             })
         })
         .collect();
-    parties.sort_by(|x, y| y.controls.cmp(&x.controls).then(x.name.cmp(&y.name)));
     Ongoing {
         evaluated: in_scope.len(),
-        needed,
-        parties,
-        nobody,
-        nobody_capabilities: nobody_caps,
+        needed: needing.len(),
+        doers,
+        uncovered: needing.iter().filter(|f| left_uncovered(f)).count(),
     }
 }
 

@@ -782,7 +782,7 @@ fn read_rules(sink: &mut Sink, top: &Fields, vocab: &Vocabulary) -> Vec<Rule> {
         return Vec::new();
     };
     let mut rules = Vec::new();
-    let mut budget = crate::arrangement::RegexBudget::default();
+    let mut budget = crate::pattern::RegexBudget::default();
     for node in decode::list(sink, list, "`rules`") {
         let Some(f) = Fields::new(
             sink,
@@ -801,10 +801,8 @@ fn read_rules(sink: &mut Sink, top: &Fields, vocab: &Vocabulary) -> Vec<Rule> {
         };
         let matcher = match (f.get("id"), f.get("pattern")) {
             (Some(id), None) => decode::string(sink, id, "`id`").map(Matcher::Id),
-            (None, Some(p)) => {
-                crate::arrangement::user_regex_within(sink, p, "`pattern`", &mut budget)
-                    .map(Matcher::Pattern)
-            }
+            (None, Some(p)) => crate::pattern::user_regex_within(sink, p, "`pattern`", &mut budget)
+                .map(Matcher::Pattern),
             (Some(_), Some(_)) => {
                 sink.error(
                     node.pos,

@@ -6,11 +6,12 @@ use std::path::{Path, PathBuf};
 
 use regex::Regex;
 
-use crate::arrangement::{ControlRef, Model, user_regex};
 use crate::capability::{Cadence, CapabilityKind, Coverage, Duration, Vocabulary};
 use crate::decode::{self, Fields, Keyword};
 use crate::diag::{Diagnostic, Pos, Sink, choose_help};
 use crate::keywords;
+use crate::pattern::user_regex;
+use crate::service::Model;
 use crate::yaml::{self, Node, Value};
 
 include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
@@ -22,6 +23,29 @@ pub enum Severity {
     High,
 }
 keywords!(Severity { Low => "low", Moderate => "moderate", High => "high" });
+
+/// `catalog:control`, as written in attestations, exceptions and `related`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ControlRef {
+    pub catalog: String,
+    pub control: String,
+}
+
+impl std::fmt::Display for ControlRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.catalog, self.control)
+    }
+}
+
+impl ControlRef {
+    pub fn parse(s: &str) -> Option<Self> {
+        let (catalog, control) = s.split_once(':')?;
+        (!catalog.is_empty() && !control.is_empty()).then(|| ControlRef {
+            catalog: catalog.into(),
+            control: control.into(),
+        })
+    }
+}
 
 /// Who may own a capability for one requirement, overriding the default of its kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -328,13 +352,9 @@ pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
             "name a YAML file",
         ));
     }
-    // Opening a FIFO blocks until something writes to it, and a device may never end:
-    // only regular files are read by name (standard input is `-`).
-    if !meta.is_file() {
-        return Err(fail(
-            format!("is not a regular file (a {})", special_kind(&meta)),
-            "name a regular file; to read a pipe, give `-` and redirect it to standard input",
-        ));
+    if let Some(kind) = crate::regular::special_kind(&meta) {
+        let help = "name a regular file; to read a pipe, give `-` and redirect it to stdin";
+        return Err(fail(format!("is not a regular file (a {kind})"), help));
     }
     if meta.len() > yaml::MAX_FILE_BYTES {
         return Err(fail(
@@ -353,29 +373,6 @@ pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
         )
     })?;
     read_reader(&shown, file)
-}
-
-/// What kind of special file `meta` describes, for the refusal message.
-fn special_kind(meta: &std::fs::Metadata) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        let t = meta.file_type();
-        if t.is_fifo() {
-            return "FIFO";
-        }
-        if t.is_socket() {
-            return "socket";
-        }
-        if t.is_char_device() {
-            return "character device";
-        }
-        if t.is_block_device() {
-            return "block device";
-        }
-    }
-    let _ = meta;
-    "special file"
 }
 
 /// Reads UTF-8 text from a file or a pipe (`-` for stdin) under the same size limit as
@@ -480,24 +477,20 @@ fn discover(path: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
 }
 
 /// Whether a file is a capability vocabulary (`capabilities:`) or an arrangement
-/// (`gapcheck:`) rather than a catalog, judged by its top-level keys (lines starting at
-/// column 0) without parsing it. A file with a top-level `catalog:` or `controls:` key is a
-/// catalog whatever else such a line says — a quoted text may continue on a line that
-/// starts with `gapcheck:` — so a catalog is never skipped: at worst a file that is
-/// neither is loaded and its errors are reported.
+/// (`gapcheck:`), judged by its top-level keys without parsing it; a top-level `catalog:` or
+/// `controls:` makes it a catalog whatever else such a line says (a quoted text may go on
+/// at column 0), so no catalog is skipped.
 fn is_other_format(path: &Path) -> bool {
     use std::io::{BufRead, BufReader, Read};
     let Ok(f) = std::fs::File::open(path) else {
         return false;
     };
     let (mut other, mut catalog) = (false, false);
-    for line in BufReader::new(f.take(yaml::MAX_FILE_BYTES))
-        .split(b'\n')
-        .map_while(Result::ok)
-    {
-        let line = line.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&line);
-        catalog |= line.starts_with(b"catalog:") || line.starts_with(b"controls:");
-        other |= line.starts_with(b"capabilities:") || line.starts_with(b"gapcheck:");
+    let lines = BufReader::new(f.take(yaml::MAX_FILE_BYTES)).split(b'\n');
+    for l in lines.map_while(Result::ok) {
+        let l = l.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&l);
+        catalog |= l.starts_with(b"catalog:") || l.starts_with(b"controls:");
+        other |= l.starts_with(b"capabilities:") || l.starts_with(b"gapcheck:");
     }
     other && !catalog
 }

@@ -10,7 +10,8 @@ use crate::evaluate::{AppliedException, Doer, Reason, Remark, Status};
 use crate::fit::Fit;
 use crate::sprs::Sprs;
 
-pub const SCHEMA: &str = "gapcheck/report/v1";
+/// The report's format id; the baseline reader checks it (`baseline::SCHEMA`).
+pub use crate::baseline::SCHEMA;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -22,6 +23,11 @@ pub struct Report {
     /// implementation).
     pub basis: &'static str,
     pub arrangement: ArrangementInfo,
+    /// The arrangement's `report:` section (who prepared the report for whom, scope,
+    /// period, version, reviewer), so JSON says what page one of the HTML says; absent
+    /// without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<ReportSection>,
     pub catalogs: Vec<CatalogInfo>,
     pub policy: PolicyInfo,
     pub model_fit: Fit,
@@ -50,6 +56,46 @@ pub struct ArrangementInfo {
     pub sha256: String,
     pub organization: String,
     pub model: Model,
+}
+
+/// The `report:` section as written in the arrangement; keys left out there are absent here.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportSection {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prepared_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prepared_for: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// First and last day of the assessment period (YYYY-MM-DD), both included.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<PeriodInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewer: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PeriodInfo {
+    pub from: String,
+    pub to: String,
+}
+
+impl ReportSection {
+    fn of(r: &crate::arrangement::ReportInfo) -> Self {
+        ReportSection {
+            prepared_by: r.prepared_by.clone(),
+            prepared_for: r.prepared_for.clone(),
+            scope: r.scope.clone(),
+            period: r.period.map(|p| PeriodInfo {
+                from: p.from.to_string(),
+                to: p.to.to_string(),
+            }),
+            version: r.version.clone(),
+            reviewer: r.reviewer.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -247,6 +293,7 @@ impl Report {
                 organization: a.organization.name.clone(),
                 model: a.model,
             },
+            report: a.report.as_ref().map(ReportSection::of),
             catalogs,
             policy: PolicyInfo {
                 fail_on: run.policy.fail_on,

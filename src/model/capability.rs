@@ -164,7 +164,7 @@ pub struct Vocabulary {
 }
 
 /// The built-in vocabulary file, embedded so the binary is self-contained.
-pub const BUILTIN_VOCABULARY: &str = include_str!("../controls/capabilities.yaml");
+pub const BUILTIN_VOCABULARY: &str = include_str!("../../controls/capabilities.yaml");
 
 impl Vocabulary {
     /// The built-in vocabulary. It is part of the binary and tested, so failure here is a

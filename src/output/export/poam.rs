@@ -201,12 +201,22 @@ pub struct Document {
 pub struct Poam {
     pub uuid: String,
     pub metadata: Metadata,
+    pub import_ssp: ImportSsp,
     pub system_id: SystemId,
     pub observations: Vec<Observation>,
     pub risks: Vec<Risk>,
     pub findings: Vec<OscalFinding>,
     pub poam_items: Vec<PoamItem>,
     pub back_matter: BackMatter,
+}
+
+/// The link to the SSP exported from the same arrangement: a fixed relative file name
+/// ([`super::ssp::FILE_NAME`]), so the pair works when both files sit side by side, and the
+/// SSP's deterministic document UUID in the remarks, so a reader can check it is that SSP.
+#[derive(Debug, Serialize)]
+pub struct ImportSsp {
+    pub href: &'static str,
+    pub remarks: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -448,6 +458,14 @@ pub fn build(run: &Run, items: &[Item]) -> Option<Document> {
                 env!("CARGO_PKG_VERSION"),
             ]),
             metadata,
+            import_ssp: ImportSsp {
+                href: super::ssp::FILE_NAME,
+                remarks: format!(
+                    "The system security plan gapcheck exports from the same arrangement and catalogs (`gapcheck export ssp ARRANGEMENT -o {}`, beside this file); its uuid is {}.",
+                    super::ssp::FILE_NAME,
+                    super::ssp::document_uuid(run, "organization")
+                ),
+            },
             system_id: SystemId {
                 identifier_type: "https://ietf.org/rfc/rfc4122",
                 id: uuid::of(&["system", org, "organization"]),
