@@ -381,3 +381,31 @@ fn a_relative_name_with_a_colon_stays_relative_in_sarif() {
     assert!(uris.iter().all(|u| *u == "x%3Ay.yaml"), "{uris:?}");
     assert!(!stdout.contains("file:///x"), "{stdout}");
 }
+
+#[test]
+fn a_misspelt_required_key_and_a_catalog_given_as_arrangement_are_one_error_each() {
+    for (fixture, at, message) in [
+        (
+            "fixtures/bad/misspelt-provider-key.yaml",
+            "misspelt-provider-key.yaml:14:5: error: unknown key `knd` in provider `msp`",
+            "did you mean `kind`?",
+        ),
+        (
+            "fixtures/bad/catalog-as-arrangement.yaml",
+            "catalog-as-arrangement.yaml:1:1: error: this looks like a catalog, not an arrangement",
+            "pass catalogs with `-c`",
+        ),
+    ] {
+        let out = run(&["check", fixture, "--today", TODAY]);
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        let errors = error_lines(&out.stderr);
+        assert_eq!(
+            errors.len(),
+            1,
+            "{fixture}: one mistake, one error:\n{}",
+            out.stderr
+        );
+        assert!(errors[0].contains(at), "{}", out.stderr);
+        assert!(out.stderr.contains(message), "{}", out.stderr);
+    }
+}

@@ -62,7 +62,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     (
         "catalog-as-arrangement.yaml",
         "1:1",
-        "unknown key `catalog` in the arrangement",
+        "this looks like a catalog, not an arrangement",
     ),
     (
         "comments-only.yaml",

@@ -355,6 +355,16 @@ fn read(
     source: &str,
     registry: &Registry,
 ) -> Option<Arrangement> {
+    // A catalog given as an arrangement is one mistake, not a missing key per section.
+    if root.get("gapcheck").is_none() && root.get("catalog").is_some() {
+        let help = "pass catalogs with `-c`; an arrangement starts with `gapcheck: 1`";
+        sink.error(
+            root.pos,
+            "this looks like a catalog, not an arrangement",
+            Some(help.into()),
+        );
+        return None;
+    }
     let top = Fields::new(sink, root, "the arrangement", TOP_KEYS)?;
     if let Some(v) = top.require(sink, "gapcheck", "the arrangement", "1") {
         match decode::integer(sink, v, "`gapcheck` (the format version)") {

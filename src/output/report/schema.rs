@@ -362,6 +362,25 @@ pub fn report() -> Value {
                 &[],
                 "the arrangement checked",
             ),
+            "report": object(
+                json!({
+                    "prepared_by": text("who prepared the report"),
+                    "prepared_for": text("whom the report is prepared for"),
+                    "scope": text("the assessment scope, in words"),
+                    "period": object(
+                        json!({
+                            "from": text("first day of the assessment period, YYYY-MM-DD"),
+                            "to": text("last day of the assessment period, YYYY-MM-DD (included)"),
+                        }),
+                        &[],
+                        "the assessment period",
+                    ),
+                    "version": text("the report's version"),
+                    "reviewer": text("who reviews and signs the report"),
+                }),
+                &["prepared_by", "prepared_for", "scope", "period", "version", "reviewer"],
+                "the arrangement's report: section as written there (keys left out there are absent)",
+            ),
             "catalogs": list(
                 object(
                     json!({
@@ -416,7 +435,7 @@ pub fn report() -> Value {
             "baseline": baseline(),
             "evidence": evidence(),
         }),
-        &["baseline", "evidence"],
+        &["report", "baseline", "evidence"],
         "A gapcheck report: the verdict on every control of the selected frameworks for one arrangement.",
     );
     schema["$schema"] = Value::from("https://json-schema.org/draft/2020-12/schema");
