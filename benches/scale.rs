@@ -181,10 +181,9 @@ fn arrangement_text(i: usize, frameworks: &str) -> String {
 }
 
 /// Every built-in catalog, with a profile where the catalog has profiles.
-const ALL_BUILTINS: &str = "  - hipaa-security\n  - {catalog: nist-800-53-conmon, profile: high}\n  - {catalog: glba-safeguards, profile: standard}\n  - {catalog: cmmc, profile: level-2}\n  - service-model\n";
+const ALL_BUILTINS: &str = "  - hipaa-security\n  - {catalog: nist-800-53-conmon, profile: high}\n  - {catalog: glba-safeguards, profile: standard}\n  - {catalog: cmmc, profile: level-2}\n  - nist-csf-2.0\n  - {catalog: nydfs-500, profile: standard}\n  - service-model\n";
 
 fn generate(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir.join("portfolio"))?;
     let catalog = dir.join("catalog-100k");
     std::fs::create_dir_all(&catalog)?;
     for from in (0..100_000).step_by(PER_FILE) {
@@ -197,6 +196,13 @@ fn generate(dir: &Path) -> std::io::Result<()> {
         dir.join("check-100k.yaml"),
         arrangement_text(1, "  - {catalog: bench-100k, profile: extended}\n"),
     )?;
+    generate_portfolio(dir, 1000)
+}
+
+/// The portfolio of `clients` arrangements (`DIR/portfolio/`) and `DIR/all-builtins.yaml`,
+/// without the 42 MB catalog: what the start-up and portfolio benchmarks need.
+fn generate_portfolio(dir: &Path, clients: usize) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir.join("portfolio"))?;
     std::fs::write(
         dir.join("all-builtins.yaml"),
         arrangement_text(1, ALL_BUILTINS),
@@ -207,7 +213,7 @@ fn generate(dir: &Path) -> std::io::Result<()> {
         "  - {catalog: glba-safeguards, profile: standard}\n  - {catalog: nist-800-53-conmon, profile: moderate}\n",
         "  - {catalog: cmmc, profile: level-2}\n",
     ];
-    for i in 0..1000 {
+    for i in 0..clients {
         std::fs::write(
             dir.join("portfolio").join(format!("client-{i:04}.yaml")),
             arrangement_text(i, sets[i % sets.len()]),
@@ -429,6 +435,13 @@ fn main() {
         Some("generate") if args.len() == 2 => {
             generate(Path::new(&args[1])).unwrap_or_else(|e| fail(&e.to_string()))
         }
+        Some("generate-portfolio") if args.len() == 3 => {
+            let clients = args[2]
+                .parse()
+                .unwrap_or_else(|_| fail("CLIENTS must be a number"));
+            generate_portfolio(Path::new(&args[1]), clients)
+                .unwrap_or_else(|e| fail(&e.to_string()))
+        }
         Some("parse-floor") => parse_floor(&texts(&files(1))),
         Some("parse-tree") => parse_tree(&texts(&files(1))),
         Some("portfolio") if args.len() == 3 => {
@@ -439,7 +452,7 @@ fn main() {
             eprintln!("{bytes} bytes of JSON");
         }
         _ => fail(
-            "usage: scale [generate DIR | parse-floor FILE... | parse-tree FILE... | portfolio DIR THREADS]",
+            "usage: scale [generate DIR | generate-portfolio DIR CLIENTS | parse-floor FILE... | parse-tree FILE... | portfolio DIR THREADS]",
         ),
     }
 }

@@ -449,15 +449,28 @@ fn is_stdin(path: &std::path::Path) -> bool {
 }
 
 fn load_arrangement(path: &std::path::Path, registry: &Registry) -> Result<Arrangement, Error> {
-    let (shown, text) = if is_stdin(path) {
+    let (shown, text) = read_arrangement(path)?;
+    load_arrangement_text(&shown, &text, registry)
+}
+
+/// An arrangement's name in messages and its text, from a file or stdin (`-`).
+fn read_arrangement(path: &std::path::Path) -> Result<(String, String), Error> {
+    if is_stdin(path) {
         let text = catalog::read_reader(STDIN_NAME, std::io::stdin().lock())
             .map_err(|d| Error::Invalid(vec![d]))?;
-        (STDIN_NAME.to_owned(), text)
+        Ok((STDIN_NAME.to_owned(), text))
     } else {
         let text = catalog::read_text(path).map_err(|d| Error::Invalid(vec![d]))?;
-        (path.display().to_string(), text)
-    };
-    let (a, warnings) = arrangement::load(&shown, &text, registry).map_err(Error::Invalid)?;
+        Ok((path.display().to_string(), text))
+    }
+}
+
+fn load_arrangement_text(
+    shown: &str,
+    text: &str,
+    registry: &Registry,
+) -> Result<Arrangement, Error> {
+    let (a, warnings) = arrangement::load(shown, text, registry).map_err(Error::Invalid)?;
     print_warnings(&warnings);
     Ok(a)
 }
@@ -681,11 +694,13 @@ fn check_one(
         comparison.as_ref(),
     );
     let run = report::Run { evidence, ..run };
+    // One report build for every format and the portfolio row.
+    let prepared = report::Prepared::new(&run);
     let rendered = formats
         .iter()
-        .map(|f| report::render(*f, &run, render_opts))
+        .map(|f| prepared.render(*f, render_opts))
         .collect::<Result<Vec<_>, _>>()?;
-    let report = crate::report::Report::build(&run);
+    let report = prepared.report;
     let row = crate::portfolio::Row::new(&run, &report);
     Ok(Checked {
         passed: run.passed(),
@@ -725,8 +740,16 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     let path = &args.arrangements[0];
     let outputs = single_outputs(path, &args.outputs);
     let out_formats = output_formats(&outputs)?;
-    let registry = load_registry(&args.catalogs)?;
-    let a = load_arrangement(path, &registry)?;
+    // The arrangement is read first so only the built-in catalogs it names are decoded;
+    // catalog errors still come first, as they did.
+    let read = read_arrangement(path);
+    let mentions = read.as_ref().map_or("", |(_, text)| text.as_str());
+    let registry =
+        Registry::load_for(!args.catalogs.no_builtin, &args.catalogs.catalogs, mentions)?;
+    print_warnings(&registry.warnings);
+    let (shown, text) = read?;
+    let a = load_arrangement_text(&shown, &text, &registry)?;
+    drop(text);
     let mut inputs = vec![path.clone()];
     inputs.extend(args.catalogs.catalogs.iter().cloned());
     inputs.extend(catalog_files(&registry));
@@ -1018,62 +1041,139 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
     } else {
         &PORTFOLIO_FORMATS
     };
+    let generated_at = settings.now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    // Each client's reports are written into the staging directories as soon as they are
+    // rendered, and its report into the portfolio JSON, so memory holds a few clients and
+    // the index rows, not the portfolio (issue 17). A failure or an interrupt drops the
+    // staging directories: the old portfolio stays, as before.
+    let staged = dirs
+        .iter()
+        .map(|d| atomic::StagedDir::begin(d, &inputs))
+        .collect::<Result<Vec<_>, _>>()?;
+    let json_wanted = !staged.is_empty()
+        || args.format == Format::Json
+        || files.iter().any(|(_, f)| *f == Format::Json);
+    // The portfolio JSON goes straight into the first directory's index.json; without a
+    // directory it is built in memory (it is printed or written whole at the end).
+    enum JsonOut {
+        File(PathBuf, std::io::BufWriter<std::fs::File>),
+        Memory(Vec<u8>),
+    }
+    impl std::io::Write for JsonOut {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            match self {
+                JsonOut::File(_, f) => f.write(buf),
+                JsonOut::Memory(v) => v.write(buf),
+            }
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            match self {
+                JsonOut::File(_, f) => f.flush(),
+                JsonOut::Memory(_) => Ok(()),
+            }
+        }
+    }
+    let json_err = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| atomic::OutputError::Io { path, source }
+    };
+    let mut json = match (json_wanted, staged.first()) {
+        (false, _) => None,
+        (true, Some(first)) => {
+            let (p, f) = first.create("index.json")?;
+            let out = JsonOut::File(p.clone(), std::io::BufWriter::new(f));
+            Some(crate::portfolio::JsonWriter::begin(out, &generated_at).map_err(json_err(&p))?)
+        }
+        (true, None) => Some(
+            crate::portfolio::JsonWriter::begin(JsonOut::Memory(Vec::new()), &generated_at)
+                .map_err(json_err(Path::new("<memory>")))?,
+        ),
+    };
     let jobs: Vec<(&Arrangement, Option<&crate::evidence::Evidence>)> = arrangements
         .iter()
         .zip(evidence.iter().map(Option::as_ref))
         .collect();
-    let checked = crate::parallel::map(&jobs, threads, |(a, ev)| {
-        check_one(&registry, a, &settings, per_file, &render_opts, *ev)
-    });
-    let mut results = Vec::new();
-    for c in checked {
-        results.push(c?);
-    }
-    for (c, name) in results.iter_mut().zip(&names) {
-        if !dirs.is_empty() {
-            c.row.reports = PORTFOLIO_FORMATS
-                .iter()
-                .map(|f| format!("{name}.{}", f.extension()))
-                .collect();
+    let mut rows = Vec::with_capacity(jobs.len());
+    // A few clients per core at a time: enough to keep the cores busy, few enough that
+    // memory does not grow with the portfolio.
+    let chunk = threads * 4;
+    for (jobs, names) in jobs.chunks(chunk).zip(names.chunks(chunk)) {
+        if atomic::interrupted() {
+            return Err(atomic::OutputError::Interrupted.into());
+        }
+        let checked = crate::parallel::map(jobs, threads, |(a, ev)| {
+            check_one(&registry, a, &settings, per_file, &render_opts, *ev)
+        });
+        for (c, name) in checked.into_iter().zip(names) {
+            let mut c = c?;
+            if !staged.is_empty() {
+                c.row.reports = PORTFOLIO_FORMATS
+                    .iter()
+                    .map(|f| format!("{name}.{}", f.extension()))
+                    .collect();
+                for dir in &staged {
+                    for (f, text) in PORTFOLIO_FORMATS.iter().zip(&c.rendered) {
+                        dir.write(&format!("{name}.{}", f.extension()), text.as_bytes())?;
+                    }
+                }
+            }
+            if let Some(w) = &mut json {
+                w.report(&c.report)
+                    .map_err(json_err(Path::new("index.json")))?;
+            }
+            rows.push(c.row);
         }
     }
     let index = crate::portfolio::Index::new(
-        settings.now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        results.iter().map(|c| c.row.clone()).collect(),
+        generated_at,
+        rows,
         invalid
             .iter()
             .map(|(p, d)| crate::portfolio::Invalid::new(p, d))
             .collect(),
     );
-    let reports: Vec<&crate::report::Report> = results.iter().map(|c| &c.report).collect();
+    // The finished portfolio JSON: in the first directory (copied into the others), or in
+    // memory; read back only when it must also go to a file or stdout.
+    let mut json_bytes: Option<Vec<u8>> = None;
+    if let Some(w) = json {
+        match w
+            .finish(&index)
+            .map_err(json_err(Path::new("index.json")))?
+        {
+            JsonOut::File(p, f) => {
+                let f = f.into_inner().map_err(|e| json_err(&p)(e.into_error()))?;
+                staged[0].close(&p, f)?;
+                for dir in &staged[1..] {
+                    std::fs::copy(&p, dir.staged_path("index.json"))
+                        .map_err(json_err(&dir.staged_path("index.json")))?;
+                }
+                if args.format == Format::Json || files.iter().any(|(_, f)| *f == Format::Json) {
+                    json_bytes = Some(std::fs::read(&p).map_err(json_err(&p))?);
+                }
+            }
+            JsonOut::Memory(v) => json_bytes = Some(v),
+        }
+    }
     let render_index = |f: Format| -> String {
         match f {
-            Format::Json => crate::portfolio::json(&index, &reports),
+            Format::Json => {
+                String::from_utf8_lossy(json_bytes.as_deref().unwrap_or_default()).into_owned()
+            }
             Format::Markdown => crate::portfolio::markdown(&index),
             Format::Html => crate::portfolio::html(&index),
             _ => crate::portfolio::text(&index, color_stdout()),
         }
     };
-    // Render every file, then write: a directory as a whole (staged beside it and swapped
-    // in), single files renamed into place only when all were written, so a failure or an
-    // interrupt leaves neither half a portfolio nor a stale mix.
-    let mut dir_files: Vec<(String, String)> = Vec::new();
-    if !dirs.is_empty() {
-        for (c, name) in results.iter().zip(&names) {
-            for (f, text) in PORTFOLIO_FORMATS.iter().zip(&c.rendered) {
-                dir_files.push((format!("{name}.{}", f.extension()), text.clone()));
-            }
-        }
-        for f in PORTFOLIO_FORMATS {
-            dir_files.push((format!("index.{}", f.extension()), render_index(f)));
+    for dir in &staged {
+        for f in [Format::Markdown, Format::Html] {
+            dir.write(
+                &format!("index.{}", f.extension()),
+                render_index(f).as_bytes(),
+            )?;
         }
     }
-    let dir_refs: Vec<(String, &[u8])> = dir_files
-        .iter()
-        .map(|(n, t)| (n.clone(), t.as_bytes()))
-        .collect();
-    for dir in &dirs {
-        atomic::write_dir_atomic(dir, &dir_refs, &inputs)?;
+    for dir in staged {
+        dir.commit()?;
     }
     let out: Vec<(PathBuf, String)> = files
         .iter()
@@ -1094,7 +1194,7 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
         term::eprintln(&format!(
             "gapcheck: {} arrangement(s) invalid and not checked (listed above and in the index); the other {} were checked",
             invalid.len(),
-            results.len()
+            index.rows.len()
         ));
         return Ok(2);
     }

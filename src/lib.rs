@@ -3,8 +3,8 @@
 //! The flow is load → evaluate → report: [`catalog::Registry`] and [`arrangement::load`]
 //! validate input completely, [`evaluate::evaluate`] turns them into findings, and the
 //! [`report`] modules render findings for people and machines.
-// The layers, lowest first; a module imports only from its own layer or lower ones
-// (ARCHITECTURE.md; tests/architecture.rs checks it).
+// The layers: support → input → model → engine → output → cli. A module imports only from
+// its own layer or lower ones (ARCHITECTURE.md; tests/architecture.rs checks it).
 pub mod cli;
 pub mod engine;
 pub mod input;
@@ -16,7 +16,7 @@ pub mod support;
 // (`crate::catalog`, `gapcheck::report`) while the folders show the layering.
 pub use engine::{baseline, evaluate, evidence, fit, sprs};
 pub use input::{decode, diag, pattern, regular, yaml};
-pub use model::{arrangement, capability, catalog, oscal, service, system};
+pub use model::{arrangement, capability, catalog, embedded, oscal, service, system};
 pub use output::{export, portfolio, report, schema};
 pub use support::{parallel, term};
 

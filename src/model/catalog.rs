@@ -14,7 +14,12 @@ use crate::pattern::user_regex;
 use crate::service::Model;
 use crate::yaml::{self, Node, Value};
 
-include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
+pub use crate::embedded::{BUILTIN_CATALOGS, BUILTIN_COMPILED};
+
+// The built-ins' compiled form is this module's own serialization. The explicit path makes
+// build.rs, which includes this file with `#[path]`, find it too.
+#[path = "catalog/compiled.rs"]
+pub mod compiled;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -190,7 +195,7 @@ pub struct Catalog {
     pub version: Option<String>,
     pub url: Option<String>,
     pub notes: Option<String>,
-    pub id_pattern: Option<Regex>,
+    pub id_pattern: Option<IdPattern>,
     pub profiles: BTreeMap<String, String>,
     /// An arrangement selecting this catalog must name one of its profiles (CMMC: a level;
     /// without one every level would be checked at once).
@@ -218,6 +223,50 @@ impl Catalog {
     }
 }
 
+/// A catalog's control-id regex. A built-in catalog's controls were checked against it when
+/// the binary was built, so its regex is compiled only if a user file extends the catalog.
+#[derive(Clone)]
+pub struct IdPattern {
+    source: String,
+    regex: std::sync::OnceLock<Regex>,
+}
+
+impl IdPattern {
+    pub fn compiled(regex: Regex) -> Self {
+        let source = regex.as_str().to_owned();
+        IdPattern {
+            source,
+            regex: std::sync::OnceLock::from(regex),
+        }
+    }
+
+    /// A pattern that compiled once already (at build time), compiled again on first use.
+    pub fn lazy(source: String) -> Self {
+        IdPattern {
+            source,
+            regex: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    pub fn is_match(&self, id: &str) -> bool {
+        self.regex
+            .get_or_init(|| {
+                Regex::new(&self.source).expect("a built-in id_pattern compiled at build time")
+            })
+            .is_match(id)
+    }
+}
+
+impl std::fmt::Debug for IdPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "IdPattern({:?})", self.source)
+    }
+}
+
 /// Everything a run has loaded: the vocabulary and the catalogs by id.
 #[derive(Debug, Clone)]
 pub struct Registry {
@@ -225,6 +274,11 @@ pub struct Registry {
     pub catalogs: BTreeMap<String, Catalog>,
     /// Non-fatal problems found while loading (shown, never fatal).
     pub warnings: Vec<Diagnostic>,
+    /// Built-in catalogs a check left undecoded because its inputs never name them
+    /// ([`Registry::load_for`]), with their facts: they still count for [`Registry::ids`]
+    /// ("did you mean") and [`Registry::facts`], so messages and accepted facts do not
+    /// depend on what was loaded.
+    not_loaded: Vec<(&'static str, Vec<(&'static str, &'static str)>)>,
 }
 
 /// Why loading failed: every error of every file, together.
@@ -251,15 +305,7 @@ impl Registry {
     /// `paths`. Errors from all files come back together.
     pub fn load(builtin: bool, paths: &[PathBuf]) -> Result<Registry, LoadErrors> {
         let mut diags = Vec::new();
-        let mut sources = Vec::new();
-        for path in paths {
-            for file in discover(path, &mut diags) {
-                match read_text(&file) {
-                    Ok(text) => sources.push((file.display().to_string(), text)),
-                    Err(d) => diags.push(d),
-                }
-            }
-        }
+        let sources = read_sources(paths, &mut diags);
         Self::load_sources(builtin, &sources, diags)
     }
 
@@ -269,21 +315,101 @@ impl Registry {
         Self::load_sources(builtin, &[(path.to_owned(), text.to_owned())], Vec::new())
     }
 
-    /// Parses the built-in and user catalog texts on every core (each file is independent;
-    /// results keep their order, so merging and diagnostics stay deterministic), then merges.
+    /// Decodes the built-in catalogs (validated when the binary was built) and parses the
+    /// user catalog texts on every core (each file is independent; results keep their order,
+    /// so merging and diagnostics stay deterministic), then merges.
     fn load_sources(
         builtin: bool,
         user: &[(String, String)],
+        diags: Vec<Diagnostic>,
+    ) -> Result<Registry, LoadErrors> {
+        let prebuilt = if builtin {
+            compiled::decode(BUILTIN_COMPILED, |_| true)
+        } else {
+            BTreeMap::new()
+        };
+        Self::parse_user(prebuilt, user, diags)
+    }
+
+    /// Like [`Registry::load`] for one check: decodes only the built-in catalogs whose id
+    /// occurs in `mentions` (the arrangement's text) or in a user catalog file, and those
+    /// their controls relate to. A catalog an arrangement selects, extends, relates to or
+    /// names in an exception or attestation is written out by id, so the textual test can
+    /// only load too much, never too little.
+    pub fn load_for(
+        builtin: bool,
+        paths: &[PathBuf],
+        mentions: &str,
+    ) -> Result<Registry, LoadErrors> {
+        let mut diags = Vec::new();
+        let user = read_sources(paths, &mut diags);
+        if !builtin {
+            return Self::parse_user(BTreeMap::new(), &user, diags);
+        }
+        let records = compiled::records(BUILTIN_COMPILED);
+        let named = |id: &str| mentions.contains(id) || user.iter().any(|(_, t)| t.contains(id));
+        let mut prebuilt: BTreeMap<String, Catalog> = records
+            .iter()
+            .filter(|r| named(r.id))
+            .map(|r| (r.id.to_owned(), r.decode()))
+            .collect();
+        loop {
+            let related: Vec<&compiled::Record> = records
+                .iter()
+                .filter(|r| !prebuilt.contains_key(r.id))
+                .filter(|r| {
+                    prebuilt.values().any(|c| {
+                        c.controls
+                            .iter()
+                            .any(|c| c.related.iter().any(|x| x.catalog == r.id))
+                    })
+                })
+                .collect();
+            if related.is_empty() {
+                break;
+            }
+            for r in related {
+                prebuilt.insert(r.id.to_owned(), r.decode());
+            }
+        }
+        let not_loaded = records
+            .into_iter()
+            .filter(|r| !prebuilt.contains_key(r.id))
+            .map(|r| (r.id, r.facts))
+            .collect();
+        let registry = Self::parse_user(prebuilt, &user, diags)?;
+        Ok(Registry {
+            not_loaded,
+            ..registry
+        })
+    }
+
+    fn parse_user(
+        prebuilt: BTreeMap<String, Catalog>,
+        user: &[(String, String)],
+        diags: Vec<Diagnostic>,
+    ) -> Result<Registry, LoadErrors> {
+        let inputs: Vec<(&str, &str, bool)> = user
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str(), false))
+            .collect();
+        Self::parse_and_merge(prebuilt, &inputs, diags)
+    }
+
+    /// Loads catalogs from their YAML text alone, built-in files included: how `build.rs`
+    /// validates the built-in catalogs, and what tests compare the compiled form against.
+    pub fn load_yaml(files: &[(&str, &str, bool)]) -> Result<Registry, LoadErrors> {
+        Self::parse_and_merge(BTreeMap::new(), files, Vec::new())
+    }
+
+    fn parse_and_merge(
+        prebuilt: BTreeMap<String, Catalog>,
+        inputs: &[(&str, &str, bool)],
         mut diags: Vec<Diagnostic>,
     ) -> Result<Registry, LoadErrors> {
         let vocabulary = Vocabulary::builtin();
-        let mut inputs: Vec<(&str, &str, bool)> = Vec::new();
-        if builtin {
-            inputs.extend(BUILTIN_CATALOGS.iter().map(|(p, t)| (*p, *t, true)));
-        }
-        inputs.extend(user.iter().map(|(p, t)| (p.as_str(), t.as_str(), false)));
         let parsed = crate::parallel::map(
-            &inputs,
+            inputs,
             crate::parallel::threads(),
             |(path, text, builtin)| {
                 let mut d = Vec::new();
@@ -296,7 +422,7 @@ impl Registry {
             diags.extend(d);
             files.extend(file);
         }
-        let registry = merge(vocabulary, files, &mut diags);
+        let registry = merge(vocabulary, prebuilt, files, &mut diags);
         if diags.iter().any(|d| d.level == crate::diag::Level::Error) {
             Err(LoadErrors(diags))
         } else {
@@ -311,8 +437,14 @@ impl Registry {
         self.catalogs.get(id)
     }
 
+    /// Every catalog id, sorted: the loaded ones and built-in ones a check did not need.
     pub fn ids(&self) -> Vec<&str> {
-        self.catalogs.keys().map(String::as_str).collect()
+        let mut ids: Vec<&str> = self.catalogs.keys().map(String::as_str).collect();
+        if !self.not_loaded.is_empty() {
+            ids.extend(self.not_loaded.iter().map(|(id, _)| *id));
+            ids.sort_unstable();
+        }
+        ids
     }
 
     pub fn control(&self, r: &ControlRef) -> Option<&Control> {
@@ -321,12 +453,46 @@ impl Registry {
 
     /// Every applicability fact the loaded catalogs declare, with its description.
     pub fn facts(&self) -> BTreeMap<&str, &str> {
-        self.catalogs
+        // In catalog id order, loaded or not, so a fact two catalogs declare has the same
+        // description whatever was loaded.
+        let mut by_catalog: Vec<(&str, Vec<(&str, &str)>)> = self
+            .catalogs
             .values()
-            .flat_map(|c| c.facts.iter())
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect()
+            .map(|c| {
+                let f = c.facts.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+                (c.id.as_str(), f.collect())
+            })
+            .collect();
+        by_catalog.extend(self.not_loaded.iter().map(|(id, f)| (*id, f.clone())));
+        by_catalog.sort_by_key(|(id, _)| *id);
+        by_catalog.into_iter().flat_map(|(_, f)| f).collect()
     }
+}
+
+/// The text of every catalog file under `paths`, in order; unreadable files become errors.
+fn read_sources(paths: &[PathBuf], diags: &mut Vec<Diagnostic>) -> Vec<(String, String)> {
+    let mut sources = Vec::new();
+    for path in paths {
+        for file in discover(path, diags) {
+            match read_text(&file) {
+                Ok(text) => sources.push((file.display().to_string(), text)),
+                Err(d) => diags.push(d),
+            }
+        }
+    }
+    sources
+}
+
+/// Parses and validates the built-in catalog files exactly as user catalogs are, and returns
+/// their compiled form. Run by `build.rs`: a built-in catalog with any error or warning fails
+/// the build, with the diagnostics.
+pub fn compile_builtin(files: &[(&str, &str)]) -> Result<Vec<u8>, Vec<Diagnostic>> {
+    let inputs: Vec<(&str, &str, bool)> = files.iter().map(|(p, t)| (*p, *t, true)).collect();
+    let registry = Registry::load_yaml(&inputs).map_err(|e| e.0)?;
+    if !registry.warnings.is_empty() {
+        return Err(registry.warnings);
+    }
+    Ok(compiled::encode(registry.catalogs.values()))
 }
 
 /// Reads an input file as UTF-8 text with the size limit applied before reading.
@@ -352,9 +518,8 @@ pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
             "name a YAML file",
         ));
     }
-    if let Some(kind) = crate::regular::special_kind(&meta) {
-        let help = "name a regular file; to read a pipe, give `-` and redirect it to stdin";
-        return Err(fail(format!("is not a regular file (a {kind})"), help));
+    if let Some(why) = crate::regular::refusal(&meta) {
+        return Err(fail(why, crate::regular::HELP));
     }
     if meta.len() > yaml::MAX_FILE_BYTES {
         return Err(fail(
@@ -476,10 +641,8 @@ fn discover(path: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     out
 }
 
-/// Whether a file is a capability vocabulary (`capabilities:`) or an arrangement
-/// (`gapcheck:`), judged by its top-level keys without parsing it; a top-level `catalog:` or
-/// `controls:` makes it a catalog whatever else such a line says (a quoted text may go on
-/// at column 0), so no catalog is skipped.
+/// Whether a file is the vocabulary (`capabilities:`) or an arrangement (`gapcheck:`), by its
+/// top-level keys; `catalog:` or `controls:` wins (so a catalog is never skipped).
 fn is_other_format(path: &Path) -> bool {
     use std::io::{BufRead, BufReader, Read};
     let Ok(f) = std::fs::File::open(path) else {
@@ -625,7 +788,8 @@ fn parse_catalog(
             .and_then(|n| decode::string(sink, n, "`title`"));
         let id_pattern = hf
             .get("id_pattern")
-            .and_then(|n| user_regex(sink, n, "`id_pattern`"));
+            .and_then(|n| user_regex(sink, n, "`id_pattern`"))
+            .map(IdPattern::compiled);
         let mut profiles = BTreeMap::new();
         if let Some(p) = hf.get("profiles") {
             match p.as_map() {
@@ -995,9 +1159,21 @@ fn is_kebab(s: &str) -> bool {
 }
 
 /// Joins the files into catalogs and checks what spans files: unique catalog ids, `extends`
-/// targets, unique control ids, id patterns, profiles and related references.
-fn merge(vocabulary: Vocabulary, files: Vec<CatalogFile>, diags: &mut Vec<Diagnostic>) -> Registry {
-    let mut catalogs: BTreeMap<String, Catalog> = BTreeMap::new();
+/// targets, unique control ids, id patterns, profiles and related references. `prebuilt`
+/// catalogs were merged and checked when the binary was built: only controls added here
+/// are checked (against them, too).
+fn merge(
+    vocabulary: Vocabulary,
+    mut catalogs: BTreeMap<String, Catalog>,
+    files: Vec<CatalogFile>,
+    diags: &mut Vec<Diagnostic>,
+) -> Registry {
+    // How many leading controls of each catalog were checked already.
+    let checked: BTreeMap<String, usize> = catalogs
+        .iter()
+        .map(|(id, c)| (id.clone(), c.controls.len()))
+        .collect();
+    let skip = |id: &str| checked.get(id).copied().unwrap_or(0);
     let mut extensions = Vec::new();
     let err = |diags: &mut Vec<Diagnostic>, file: &str, pos: Pos, message: String, help: String| {
         diags.push(Diagnostic {
@@ -1064,7 +1240,8 @@ fn merge(vocabulary: Vocabulary, files: Vec<CatalogFile>, diags: &mut Vec<Diagno
     }
     for cat in catalogs.values() {
         let mut seen: BTreeMap<&str, &Control> = BTreeMap::new();
-        for c in &cat.controls {
+        let skip = skip(&cat.id);
+        for (i, c) in cat.controls.iter().enumerate() {
             if let Some(first) = seen.insert(c.id.as_str(), c) {
                 err(
                     diags,
@@ -1076,6 +1253,9 @@ fn merge(vocabulary: Vocabulary, files: Vec<CatalogFile>, diags: &mut Vec<Diagno
                         first.file, first.pos.line, first.pos.column
                     ),
                 );
+            }
+            if i < skip {
+                continue;
             }
             if let Some(re) = &cat.id_pattern
                 && !re.is_match(&c.id)
@@ -1131,7 +1311,7 @@ fn merge(vocabulary: Vocabulary, files: Vec<CatalogFile>, diags: &mut Vec<Diagno
         }
     }
     for cat in catalogs.values() {
-        for c in &cat.controls {
+        for c in &cat.controls[skip(&cat.id)..] {
             for r in &c.related {
                 if let Some(target) = catalogs.get(&r.catalog)
                     && target.control(&r.control).is_none()
@@ -1155,5 +1335,6 @@ fn merge(vocabulary: Vocabulary, files: Vec<CatalogFile>, diags: &mut Vec<Diagno
         vocabulary,
         catalogs,
         warnings: Vec::new(),
+        not_loaded: Vec::new(),
     }
 }

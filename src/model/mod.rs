@@ -5,6 +5,7 @@
 pub mod arrangement;
 pub mod capability;
 pub mod catalog;
+pub mod embedded;
 pub mod oscal;
 pub mod service;
 pub mod system;

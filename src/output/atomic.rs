@@ -276,106 +276,188 @@ pub fn write_dir_atomic(
     files: &[(String, &[u8])],
     inputs: &[PathBuf],
 ) -> Result<(), OutputError> {
-    let shown = dir.display().to_string();
-    let io = |source| OutputError::Io {
-        path: shown.clone(),
-        source,
-    };
-    let dir_abs = std::path::absolute(dir).map_err(io)?;
-    let dir_canon = fs::canonicalize(dir).unwrap_or_else(|_| dir_abs.clone());
-    for i in inputs {
-        if inside(i, &dir_abs, &dir_canon) {
-            return Err(OutputError::InputInside {
-                dir: shown.clone(),
-                input: i.display().to_string(),
-            });
-        }
-    }
-    let exists = match fs::symlink_metadata(dir) {
-        Ok(m) if m.is_dir() => true,
-        Ok(_) => {
-            return Err(io(std::io::Error::new(
-                std::io::ErrorKind::AlreadyExists,
-                "exists and is not a directory",
-            )));
-        }
-        Err(_) => false,
-    };
-    if exists && !dir.join(MARKER).exists() && fs::read_dir(dir).map_err(io)?.next().is_some() {
-        return Err(OutputError::NotOurs { dir: shown });
-    }
-    let parent = parent_of(&dir_abs);
-    fs::create_dir_all(&parent).map_err(io)?;
-    let base = dir_abs
-        .file_name()
-        .map_or_else(|| "portfolio".into(), |n| n.to_string_lossy().into_owned());
-    let base = temp_name(&base, 0);
-    let staging = parent.join(format!("{base}.staging"));
-    let old = parent.join(format!("{base}.old"));
-    guard_signals();
-    fs::create_dir(&staging).map_err(io)?;
-    let result = (|| {
-        if exists && let Ok(m) = fs::metadata(dir) {
-            fs::set_permissions(&staging, m.permissions()).map_err(io)?;
-        }
-        let mut all: Vec<(PathBuf, &[u8])> = files
-            .iter()
-            .map(|(name, bytes)| (staging.join(name), *bytes))
-            .collect();
-        let marker =
-            b"This directory was written by gapcheck and is replaced as a whole by its next run.\n";
-        all.push((staging.join(MARKER), marker));
-        let results = crate::parallel::map(&all, crate::parallel::threads(), |(p, bytes)| {
-            if interrupted() {
-                return Err(OutputError::Interrupted);
+    let staged = StagedDir::begin(dir, inputs)?;
+    let results = crate::parallel::map(files, crate::parallel::threads(), |(name, bytes)| {
+        staged.write(name, bytes)
+    });
+    results.into_iter().collect::<Result<Vec<()>, _>>()?;
+    staged.commit()
+}
+
+/// A portfolio directory being written: files go into a staging directory beside `dir` as
+/// they are produced (so a portfolio never holds every report in memory), and
+/// [`StagedDir::commit`] swaps it in, with the guarantees of [`write_dir_atomic`]. Dropped
+/// without a commit (an error, an interrupt), it removes the staging directory.
+pub struct StagedDir {
+    dir: PathBuf,
+    shown: String,
+    parent: PathBuf,
+    staging: PathBuf,
+    old: PathBuf,
+    exists: bool,
+    committed: bool,
+}
+
+impl StagedDir {
+    /// Checks `dir` (no input inside it; an existing one must be a gapcheck portfolio),
+    /// creates the staging directory and starts catching SIGINT/SIGTERM.
+    pub fn begin(dir: &Path, inputs: &[PathBuf]) -> Result<StagedDir, OutputError> {
+        let shown = dir.display().to_string();
+        let io = |source| OutputError::Io {
+            path: shown.clone(),
+            source,
+        };
+        let dir_abs = std::path::absolute(dir).map_err(io)?;
+        let dir_canon = fs::canonicalize(dir).unwrap_or_else(|_| dir_abs.clone());
+        for i in inputs {
+            if inside(i, &dir_abs, &dir_canon) {
+                return Err(OutputError::InputInside {
+                    dir: shown.clone(),
+                    input: i.display().to_string(),
+                });
             }
-            let write = || -> std::io::Result<()> {
-                let mut f = fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .open(p)?;
-                f.write_all(bytes)?;
-                f.sync_all()
-            };
-            let written = write().map_err(|source| OutputError::Io {
-                path: p.display().to_string(),
-                source,
-            });
-            test_pause();
-            written
-        });
-        results.into_iter().collect::<Result<Vec<()>, _>>()?;
-        sync_dir(&staging);
-        if interrupted() {
-            return Err(OutputError::Interrupted);
         }
-        Ok(())
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(if interrupted() {
+        let exists = match fs::symlink_metadata(dir) {
+            Ok(m) if m.is_dir() => true,
+            Ok(_) => {
+                return Err(io(std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    "exists and is not a directory",
+                )));
+            }
+            Err(_) => false,
+        };
+        if exists && !dir.join(MARKER).exists() && fs::read_dir(dir).map_err(io)?.next().is_some() {
+            return Err(OutputError::NotOurs { dir: shown });
+        }
+        let parent = parent_of(&dir_abs);
+        fs::create_dir_all(&parent).map_err(io)?;
+        let base = dir_abs
+            .file_name()
+            .map_or_else(|| "portfolio".into(), |n| n.to_string_lossy().into_owned());
+        let base = temp_name(&base, 0);
+        let staging = parent.join(format!("{base}.staging"));
+        let old = parent.join(format!("{base}.old"));
+        guard_signals();
+        fs::create_dir(&staging).map_err(io)?;
+        let staged = StagedDir {
+            dir: dir.to_path_buf(),
+            shown: shown.clone(),
+            parent,
+            staging,
+            old,
+            exists,
+            committed: false,
+        };
+        if exists && let Ok(m) = fs::metadata(dir) {
+            fs::set_permissions(&staged.staging, m.permissions()).map_err(io)?;
+        }
+        Ok(staged)
+    }
+
+    fn failed(&self, e: OutputError) -> OutputError {
+        if interrupted() {
             OutputError::Interrupted
         } else {
             e
-        });
-    }
-    // The swap: not interrupted (the flag is only read before it).
-    if exists && let Err(e) = fs::rename(dir, &old) {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(io(e));
-    }
-    if let Err(e) = fs::rename(&staging, dir) {
-        if exists {
-            let _ = fs::rename(&old, dir);
         }
-        let _ = fs::remove_dir_all(&staging);
-        return Err(io(e));
     }
-    sync_dir(&parent);
-    if exists {
-        let _ = fs::remove_dir_all(&old);
+
+    /// Writes one file of the portfolio (a new name) into the staging directory.
+    pub fn write(&self, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        if interrupted() {
+            return Err(OutputError::Interrupted);
+        }
+        let p = self.staging.join(name);
+        let write = || -> std::io::Result<()> {
+            let mut f = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&p)?;
+            f.write_all(bytes)?;
+            f.sync_all()
+        };
+        let written = write().map_err(|source| OutputError::Io {
+            path: p.display().to_string(),
+            source,
+        });
+        test_pause();
+        written.map_err(|e| self.failed(e))
     }
-    Ok(())
+
+    /// Opens a new file of the portfolio for writing piece by piece; written with
+    /// [`StagedDir::write`]'s care once [`StagedDir::close`] has synced it.
+    pub fn create(&self, name: &str) -> Result<(PathBuf, fs::File), OutputError> {
+        if interrupted() {
+            return Err(OutputError::Interrupted);
+        }
+        let p = self.staging.join(name);
+        let f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&p)
+            .map_err(|source| OutputError::Io {
+                path: p.display().to_string(),
+                source,
+            })?;
+        Ok((p, f))
+    }
+
+    /// Syncs a file opened with [`StagedDir::create`].
+    pub fn close(&self, path: &Path, file: fs::File) -> Result<(), OutputError> {
+        file.sync_all().map_err(|source| {
+            self.failed(OutputError::Io {
+                path: path.display().to_string(),
+                source,
+            })
+        })
+    }
+
+    /// Where a file of the portfolio is while it is staged.
+    pub fn staged_path(&self, name: &str) -> PathBuf {
+        self.staging.join(name)
+    }
+
+    /// Adds the marker, then swaps the staging directory in for `dir`.
+    pub fn commit(mut self) -> Result<(), OutputError> {
+        let marker =
+            b"This directory was written by gapcheck and is replaced as a whole by its next run.\n";
+        self.write(MARKER, marker)?;
+        sync_dir(&self.staging);
+        if interrupted() {
+            return Err(OutputError::Interrupted);
+        }
+        let io = |source| OutputError::Io {
+            path: self.shown.clone(),
+            source,
+        };
+        // The swap: not interrupted (the flag is only read before it).
+        if self.exists
+            && let Err(e) = fs::rename(&self.dir, &self.old)
+        {
+            return Err(io(e));
+        }
+        if let Err(e) = fs::rename(&self.staging, &self.dir) {
+            if self.exists {
+                let _ = fs::rename(&self.old, &self.dir);
+            }
+            return Err(io(e));
+        }
+        self.committed = true;
+        sync_dir(&self.parent);
+        if self.exists {
+            let _ = fs::remove_dir_all(&self.old);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for StagedDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.staging);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -849,26 +849,97 @@ pub fn report_names(paths: &[PathBuf]) -> Vec<String> {
 
 /// The portfolio JSON: every full report and the index.
 pub fn json(index: &Index, reports: &[&crate::report::Report]) -> String {
-    #[derive(Serialize)]
-    struct Portfolio<'a> {
-        schema: &'static str,
-        generated_at: &'a str,
-        reports: &'a [&'a crate::report::Report],
-        summary: &'a Summary,
-        index: &'a [Row],
-        invalid: &'a [Invalid],
-    }
-    let p = Portfolio {
-        schema: SCHEMA,
-        generated_at: &index.generated_at,
-        reports,
-        summary: &index.summary,
-        index: &index.rows,
-        invalid: &index.invalid,
+    let mut out = Vec::new();
+    let write = |out: &mut Vec<u8>| -> std::io::Result<()> {
+        let mut w = JsonWriter::begin(&mut *out, &index.generated_at)?;
+        for r in reports {
+            w.report(r)?;
+        }
+        w.finish(index)?;
+        Ok(())
     };
-    let mut s = serde_json::to_string_pretty(&p).expect("portfolio serializes");
-    s.push('\n');
-    s
+    write(&mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// The portfolio JSON written while the clients are checked, one report at a time, so a
+/// portfolio never holds every report (issue 17). The bytes are those of serializing the
+/// whole document with `serde_json::to_string_pretty`: each part is pretty-printed alone
+/// and indented to its depth (JSON text has no raw line breaks inside strings).
+pub struct JsonWriter<W: std::io::Write> {
+    out: W,
+    reports: usize,
+}
+
+impl<W: std::io::Write> JsonWriter<W> {
+    pub fn begin(mut out: W, generated_at: &str) -> std::io::Result<Self> {
+        write!(
+            out,
+            "{{\n  \"schema\": {},\n  \"generated_at\": {},\n  \"reports\": [",
+            serde_json::to_string(SCHEMA)?,
+            serde_json::to_string(generated_at)?
+        )?;
+        Ok(JsonWriter { out, reports: 0 })
+    }
+
+    /// Appends one client's report (in the order of the index rows).
+    pub fn report(&mut self, report: &impl Serialize) -> std::io::Result<()> {
+        self.out
+            .write_all(if self.reports == 0 { b"\n" } else { b",\n" })?;
+        self.reports += 1;
+        self.out.write_all(b"    ")?;
+        nested(&mut self.out, report, 2)
+    }
+
+    /// Writes the summary, index and invalid list after the reports and returns the writer.
+    pub fn finish(mut self, index: &Index) -> std::io::Result<W> {
+        let out = &mut self.out;
+        out.write_all(if self.reports == 0 {
+            b"],\n"
+        } else {
+            b"\n  ],\n"
+        })?;
+        out.write_all(b"  \"summary\": ")?;
+        nested(out, &index.summary, 1)?;
+        out.write_all(b",\n  \"index\": ")?;
+        nested(out, &index.rows, 1)?;
+        out.write_all(b",\n  \"invalid\": ")?;
+        nested(out, &index.invalid, 1)?;
+        out.write_all(b"\n}\n")?;
+        Ok(self.out)
+    }
+}
+
+/// `value` pretty-printed as it appears `depth` levels deep: every line after the first
+/// indented by two spaces per level (the first line's indent is the caller's).
+fn nested(
+    out: &mut impl std::io::Write,
+    value: &impl Serialize,
+    depth: usize,
+) -> std::io::Result<()> {
+    struct Indent<'w, W: std::io::Write> {
+        out: &'w mut W,
+        pad: &'static [u8],
+    }
+    impl<W: std::io::Write> std::io::Write for Indent<'_, W> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let mut rest = buf;
+            while let Some(i) = rest.iter().position(|b| *b == b'\n') {
+                self.out.write_all(&rest[..=i])?;
+                self.out.write_all(self.pad)?;
+                rest = &rest[i + 1..];
+            }
+            self.out.write_all(rest)?;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.out.flush()
+        }
+    }
+    const PAD: &[u8] = b"    ";
+    let pad = &PAD[..(2 * depth).min(PAD.len())];
+    let mut w = Indent { out, pad };
+    serde_json::to_writer_pretty(&mut w, value).map_err(std::io::Error::from)
 }
 
 fn sprs_cell(r: &Row) -> String {
@@ -1088,6 +1159,43 @@ pub fn html(index: &Index) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_streamed_portfolio_json_is_the_whole_document_pretty_printed() {
+        #[derive(Serialize)]
+        struct Whole<'a> {
+            schema: &'static str,
+            generated_at: &'a str,
+            reports: &'a [serde_json::Value],
+            summary: &'a Summary,
+            index: &'a [Row],
+            invalid: &'a [Invalid],
+        }
+        let index = Index::new("2026-11-29T00:00:00Z".into(), Vec::new(), Vec::new());
+        let report = serde_json::json!({
+            "a": [1, {"b": [], "c": {}}, "line\nbreak \" quote"],
+            "d": {"e": [[]], "f": null}
+        });
+        for n in 0..3 {
+            let reports = vec![report.clone(); n];
+            let mut out = Vec::new();
+            let mut w = JsonWriter::begin(&mut out, &index.generated_at).unwrap();
+            for r in &reports {
+                w.report(r).unwrap();
+            }
+            w.finish(&index).unwrap();
+            let whole = Whole {
+                schema: SCHEMA,
+                generated_at: &index.generated_at,
+                reports: &reports,
+                summary: &index.summary,
+                index: &index.rows,
+                invalid: &index.invalid,
+            };
+            let expected = serde_json::to_string_pretty(&whole).unwrap() + "\n";
+            assert_eq!(String::from_utf8(out).unwrap(), expected, "{n} reports");
+        }
+    }
 
     #[test]
     fn report_names_never_collide_and_are_stable() {

@@ -586,7 +586,11 @@ pub fn anchor(parts: &[&str]) -> String {
 
 impl Context {
     pub fn build(run: &Run) -> Context {
-        let report = Report::build(run);
+        Self::from_report(run, &Report::build(run))
+    }
+
+    /// From the report already built for the run's other formats (one build per run).
+    pub fn from_report(run: &Run, report: &Report) -> Context {
         let a = run.arrangement;
         let today = run.today.parse::<Date>().ok();
         let findings = &run.evaluation.findings;

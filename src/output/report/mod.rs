@@ -222,6 +222,48 @@ pub enum RenderError {
     Junit(String),
 }
 
+/// One run's reports, built once whatever formats are asked for: the wire model always, the
+/// template context only when Markdown or HTML is (issue 17: no work twice).
+pub struct Prepared<'r> {
+    run: &'r Run<'r>,
+    pub report: Report,
+    context: std::cell::OnceCell<context::Context>,
+}
+
+impl<'r> Prepared<'r> {
+    pub fn new(run: &'r Run<'r>) -> Self {
+        Prepared {
+            run,
+            report: Report::build(run),
+            context: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn context(&self) -> &context::Context {
+        self.context
+            .get_or_init(|| context::Context::from_report(self.run, &self.report))
+    }
+
+    /// Renders one format, as [`render`] does.
+    pub fn render(&self, format: Format, opts: &RenderOptions) -> Result<String, RenderError> {
+        Ok(match format {
+            Format::Json => self.report.to_json(),
+            Format::Text => text::render(&self.report, opts.color),
+            Format::Markdown => markdown::render(self.context(), opts.template_dir)?,
+            Format::Html if opts.paper == Paper::default() => {
+                html::render(self.context(), opts.template_dir)?
+            }
+            Format::Html => html::render(
+                &self.context().clone().with_paper(opts.paper),
+                opts.template_dir,
+            )?,
+            Format::Sarif => sarif::render(self.run, opts.sarif_root),
+            Format::Junit => junit::render(self.run)?,
+            Format::Csv => csv::render(self.run),
+        })
+    }
+}
+
 /// Renders one format.
 pub fn render(format: Format, run: &Run, opts: &RenderOptions) -> Result<String, RenderError> {
     Ok(match format {

@@ -125,6 +125,8 @@ fn registry(
         });
     }
     let mut known = Vec::new();
+    // (name, text, origin) of every template, for the cycle check of overrides.
+    let mut sources: Vec<(String, String, String)> = Vec::new();
     for b in BUILTIN.iter().filter(|b| b.path.ends_with(kind.suffix())) {
         let file_name = b.path.rsplit('/').next().unwrap_or(b.path);
         known.push(file_name);
@@ -133,6 +135,14 @@ fn registry(
             None => (b.text.to_owned(), format!("templates/{}", b.path)),
         };
         register(&mut hb, b.path, name_of(file_name, kind), &text, &origin)?;
+        if template_dir.is_some() {
+            let name = if b.path.starts_with("report.") {
+                "report"
+            } else {
+                name_of(file_name, kind)
+            };
+            sources.push((name.to_owned(), text, origin));
+        }
     }
     // Files in the override directory that replace nothing are extra partials, so a custom
     // report can be split the same way the built-in one is.
@@ -158,10 +168,101 @@ fn registry(
                 let text = read(&p)?;
                 let origin = p.display().to_string();
                 register(&mut hb, "partial", name_of(file_name, kind), &text, &origin)?;
+                sources.push((name_of(file_name, kind).to_owned(), text, origin));
             }
         }
+        refuse_partial_cycles(&sources)?;
     }
     Ok(hb)
+}
+
+/// Refuses templates whose `{{> partial}}` inclusions form a cycle (`a` includes `b`, which
+/// includes `a`): handlebars would recurse until the stack overflows (issue 11). The
+/// message points at the inclusion that closes the cycle. `{{section}}` nesting is bounded
+/// while rendering instead ([`MAX_SECTION_DEPTH`]).
+fn refuse_partial_cycles(sources: &[(String, String, String)]) -> Result<(), RenderError> {
+    // Each template's inclusions: (partial name, line, column).
+    let includes: Vec<Vec<(&str, usize, usize)>> = sources
+        .iter()
+        .map(|(_, text, _)| partial_calls(text))
+        .collect();
+    let index = |name: &str| sources.iter().position(|(n, _, _)| n == name);
+    // Depth-first search from every template; `path` is the chain being followed.
+    fn visit(
+        at: usize,
+        path: &mut Vec<usize>,
+        done: &mut [bool],
+        includes: &[Vec<(&str, usize, usize)>],
+        index: &dyn Fn(&str) -> Option<usize>,
+    ) -> Option<(usize, usize, usize, usize)> {
+        path.push(at);
+        for &(name, line, column) in &includes[at] {
+            let Some(next) = index(name) else { continue };
+            if path.contains(&next) {
+                return Some((at, next, line, column));
+            }
+            if !done[next]
+                && let Some(found) = visit(next, path, done, includes, index)
+            {
+                return Some(found);
+            }
+        }
+        path.pop();
+        done[at] = true;
+        None
+    }
+    let mut done = vec![false; sources.len()];
+    for start in 0..sources.len() {
+        if done[start] {
+            continue;
+        }
+        if let Some((from, to, line, column)) =
+            visit(start, &mut Vec::new(), &mut done, &includes, &index)
+        {
+            let (from_name, _, origin) = &sources[from];
+            let to_name = &sources[to].0;
+            let how = if from == to {
+                format!("partial `{from_name}` includes itself")
+            } else {
+                format!(
+                    "partial `{from_name}` includes `{to_name}`, which leads back to `{from_name}`"
+                )
+            };
+            return Err(RenderError::Template {
+                origin: format!("{origin}:{line}:{column}"),
+                message: format!(
+                    "{how} (`{{{{> {to_name}}}}}` here closes a cycle that would never end); remove one of the inclusions"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The `{{> name}}` / `{{#> name}}` inclusions in a template: name, 1-based line and column.
+fn partial_calls(text: &str) -> Vec<(&str, usize, usize)> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut from = 0;
+        while let Some(at) = line[from..].find("{{") {
+            let start = from + at;
+            let rest = line[start + 2..]
+                .trim_start_matches(['~', '#'])
+                .trim_start();
+            if let Some(after) = rest.strip_prefix('>') {
+                let after = after.trim_start();
+                let end = after
+                    .find(|c: char| !(c.is_alphanumeric() || "_-./".contains(c)))
+                    .unwrap_or(after.len());
+                if end > 0 {
+                    let column = line[..start].chars().count() + 1;
+                    out.push((&after[..end], i + 1, column));
+                }
+            }
+            from = start + 2;
+        }
+    }
+    out
 }
 
 fn register(
@@ -221,8 +322,27 @@ fn section(
     let name = h.param(0).and_then(|p| p.value().as_str()).ok_or(
         handlebars::RenderErrorReason::ParamNotFoundForIndex("section", 0),
     )?;
-    out.write(&r.render_with_context(name, ctx)?)?;
+    let depth = SECTION_DEPTH.with(|d| d.get());
+    if depth >= MAX_SECTION_DEPTH {
+        return Err(handlebars::RenderErrorReason::Other(format!(
+            "`{{{{section \"{name}\"}}}}` is nested more than {MAX_SECTION_DEPTH} deep (a section that includes itself?); sections may nest at most {MAX_SECTION_DEPTH} levels"
+        ))
+        .into());
+    }
+    SECTION_DEPTH.with(|d| d.set(depth + 1));
+    let rendered = r.render_with_context(name, ctx);
+    SECTION_DEPTH.with(|d| d.set(depth));
+    out.write(&rendered?)?;
     Ok(())
+}
+
+/// How deep `{{section}}` calls may nest: the built-in templates use one level; a template
+/// that includes itself would otherwise recurse until the stack overflows (issue 11).
+pub const MAX_SECTION_DEPTH: usize = 16;
+
+thread_local! {
+    /// The `{{section}}` nesting of the render in progress on this thread.
+    static SECTION_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// Renders the report of one kind from the typed context.

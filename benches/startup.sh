@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Issue 17's start-up targets as ratios measured in one run: a check of one fixture against
+# `gapcheck --version` (target ≤ 3×), and one arrangement selecting every built-in catalog
+# with HTML + JSON + SARIF (target ≤ 6×). Whole processes, interleaved round by round so
+# load on the shared machine hits every command alike; the median of each is reported.
+# When valgrind is installed, callgrind instruction counts (which do not drift with load)
+# are printed too.
+#
+#   benches/startup.sh                 # RUNS=200 per command by default
+#   RUNS=50 GAPCHECK=/path/to/gapcheck benches/startup.sh
+#
+# Needs: cargo (unless GAPCHECK is set), python3; valgrind optional.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+runs=${RUNS:-200}
+
+scale=$(cargo bench --bench scale --no-run 2>&1 | sed -n 's/.*Executable.*(\(.*\))$/\1/p' | tail -n 1)
+if [ -z "${GAPCHECK:-}" ]; then
+    cargo build --release --quiet
+    GAPCHECK=$(dirname "$(dirname "$scale")")/gapcheck
+fi
+[ -x "$GAPCHECK" ] && [ -x "$scale" ] || { echo "startup.sh: binaries not found" >&2; exit 1; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$scale" generate-portfolio "$work" 0
+mkdir "$work/out"
+
+echo "== machine"
+echo "nproc: $(nproc)"
+grep -m1 'model name' /proc/cpuinfo
+uptime
+echo "binary: $GAPCHECK"
+
+version="$GAPCHECK --version"
+fixture="$GAPCHECK check fixtures/co-managed.yaml -f json --fail-on never"
+every="$GAPCHECK check $work/all-builtins.yaml -f json -o $work/out/r.html -o $work/out/r.sarif --fail-on never"
+
+python3 - "$runs" "$version" "$fixture" "$every" <<'EOF'
+import shlex, statistics, subprocess, sys, time
+runs = int(sys.argv[1])
+names = ["--version", "check co-managed -f json", "every built-in, JSON+HTML+SARIF"]
+cmds = [shlex.split(c) for c in sys.argv[2:]]
+times = {n: [] for n in names}
+rounds = 10
+for _ in range(rounds):
+    for name, cmd in zip(names, cmds):
+        for _ in range(max(1, runs // rounds)):
+            t = time.perf_counter()
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
+            times[name].append(time.perf_counter() - t)
+base = statistics.median(times[names[0]])
+print(f"\n== wall time, median of {len(times[names[0]])} runs each (interleaved)")
+for name in names:
+    m = statistics.median(times[name])
+    print(f"{name:<40} {m * 1000:8.2f} ms  {m / base:5.2f}x --version")
+EOF
+
+if command -v valgrind >/dev/null; then
+    echo
+    echo "== callgrind instructions (user space)"
+    for args in "--version" "check fixtures/co-managed.yaml -f json --fail-on never" \
+        "check $work/all-builtins.yaml -f json -o $work/out/r.html -o $work/out/r.sarif --fail-on never"; do
+        # shellcheck disable=SC2086
+        n=$(valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$GAPCHECK" $args 2>&1 >/dev/null |
+            sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
+        printf '%-40.40s %14s\n' "${args%% -*}" "$n"
+    done
+fi
