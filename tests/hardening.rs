@@ -843,3 +843,33 @@ fn empty_evidence_and_odd_ftes_are_refused() {
     assert!(!out.stdout.contains("-0 FTE"), "{}", out.stdout);
     assert!(out.stdout.contains("\"0 FTE\""), "{}", out.stdout);
 }
+
+#[test]
+fn a_portfolio_of_deeply_nested_files_is_three_errors_not_a_stack_overflow() {
+    // Each file alone is refused at its nesting budget on the main thread; in a portfolio the
+    // files are parsed on worker threads, which once had Rust's 2 MiB default stack and
+    // aborted the run (SIGABRT, no diagnostics) on exactly these three.
+    let dir = tempfile::tempdir().unwrap();
+    for f in [
+        "deep-nesting.yaml",
+        "alias-bomb.yaml",
+        "deep-block-nesting.yaml",
+    ] {
+        std::fs::copy(
+            std::path::Path::new("fixtures/bad").join(f),
+            dir.path().join(f),
+        )
+        .unwrap();
+    }
+    let out = common::run(&["check", dir.path().to_str().unwrap()]);
+    let stderr = &out.stderr;
+    assert_eq!(out.code, 2, "{stderr}");
+    assert!(stderr.contains("levels of nesting"), "{stderr}");
+    for f in [
+        "deep-nesting.yaml",
+        "alias-bomb.yaml",
+        "deep-block-nesting.yaml",
+    ] {
+        assert!(stderr.contains(f), "{f} is named: {stderr}");
+    }
+}

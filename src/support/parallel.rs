@@ -6,6 +6,12 @@ pub fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// The stack of each worker: the same as the main thread's usual 8 MiB. Parsing and
+/// validation recurse up to the nesting budgets (SECURITY.md), which are set for the main
+/// thread; Rust's default of 2 MiB for spawned threads overflowed on a directory of deeply
+/// nested arrangements. Only touched pages are committed, so the reservation costs nothing.
+pub const WORKER_STACK_BYTES: usize = 8 << 20;
+
 /// Maps `f` over `items` on up to `threads` threads, keeping the input order. Work is
 /// handed out item by item, so one slow arrangement does not idle the other cores.
 pub fn map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
@@ -19,7 +25,7 @@ pub fn map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + 
     let results = std::sync::Mutex::new(slots);
     std::thread::scope(|s| {
         for _ in 0..threads {
-            s.spawn(|| {
+            let worker = || {
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(item) = items.get(i) else { break };
@@ -28,7 +34,11 @@ pub fn map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + 
                         .lock()
                         .expect("no worker panics while holding the lock")[i] = Some(r);
                 }
-            });
+            };
+            std::thread::Builder::new()
+                .stack_size(WORKER_STACK_BYTES)
+                .spawn_scoped(s, worker)
+                .expect("a worker thread starts");
         }
     });
     results
