@@ -30,6 +30,9 @@ mod parallel;
 #[path = "src/input/pattern.rs"]
 mod pattern;
 #[allow(dead_code, unused_imports)]
+#[path = "src/input/regular.rs"]
+mod regular;
+#[allow(dead_code, unused_imports)]
 #[path = "src/model/service.rs"]
 mod service;
 #[allow(dead_code, unused_imports)]

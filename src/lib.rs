@@ -15,7 +15,7 @@ pub mod support;
 // Every module is also reachable from the crate root, so paths stay short
 // (`crate::catalog`, `gapcheck::report`) while the folders show the layering.
 pub use engine::{baseline, evaluate, evidence, fit, sprs};
-pub use input::{decode, diag, pattern, yaml};
+pub use input::{decode, diag, pattern, regular, yaml};
 pub use model::{arrangement, capability, catalog, embedded, oscal, service, system};
 pub use output::{export, portfolio, report, schema};
 pub use support::{parallel, term};

@@ -323,3 +323,89 @@ fn baseline_errors_name_line_and_column() {
         out.stderr
     );
 }
+
+#[test]
+fn a_catalog_in_a_directory_is_judged_by_its_keys_not_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    // Valid YAML: the quoted statement continues on a line that starts with `gapcheck:`.
+    write(
+        dir.path(),
+        "odd.yaml",
+        "catalog:\n  id: test-odd\n  title: Odd\ncontrols:\n  - id: X-1\n    title: One\n    citation: here\n    severity: low\n    statement: \"The text runs on\ngapcheck: is part of the statement\"\n",
+    );
+    // An arrangement and the vocabulary beside it are still not catalogs.
+    fs::copy("fixtures/managed.yaml", dir.path().join("client.yaml")).unwrap();
+    fs::copy(
+        "controls/capabilities.yaml",
+        dir.path().join("capabilities.yaml"),
+    )
+    .unwrap();
+    let d = dir.path().to_str().unwrap();
+    let out = run(&["catalog", "list", "-c", d]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("test-odd"),
+        "the catalog was skipped:\n{}",
+        out.stdout
+    );
+    assert!(!out.stderr.contains("error"), "{}", out.stderr);
+}
+
+#[test]
+fn a_relative_name_with_a_colon_stays_relative_in_sarif() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy("fixtures/co-managed.yaml", dir.path().join("x:y.yaml")).unwrap();
+    let out = common::gapcheck()
+        .current_dir(dir.path())
+        .args(["check", "x:y.yaml", "-f", "sarif", "--today", TODAY])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.code().unwrap() < 2,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sarif: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let uris: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert!(!uris.is_empty());
+    assert!(uris.iter().all(|u| *u == "x%3Ay.yaml"), "{uris:?}");
+    assert!(!stdout.contains("file:///x"), "{stdout}");
+}
+
+#[test]
+fn a_misspelt_required_key_and_a_catalog_given_as_arrangement_are_one_error_each() {
+    for (fixture, at, message) in [
+        (
+            "fixtures/bad/misspelt-provider-key.yaml",
+            "misspelt-provider-key.yaml:14:5: error: unknown key `knd` in provider `msp`",
+            "did you mean `kind`?",
+        ),
+        (
+            "fixtures/bad/catalog-as-arrangement.yaml",
+            "catalog-as-arrangement.yaml:1:1: error: this looks like a catalog, not an arrangement",
+            "pass catalogs with `-c`",
+        ),
+    ] {
+        let out = run(&["check", fixture, "--today", TODAY]);
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        let errors = error_lines(&out.stderr);
+        assert_eq!(
+            errors.len(),
+            1,
+            "{fixture}: one mistake, one error:\n{}",
+            out.stderr
+        );
+        assert!(errors[0].contains(at), "{}", out.stderr);
+        assert!(out.stderr.contains(message), "{}", out.stderr);
+    }
+}

@@ -62,7 +62,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     (
         "catalog-as-arrangement.yaml",
         "1:1",
-        "unknown key `catalog` in the arrangement",
+        "this looks like a catalog, not an arrangement",
     ),
     (
         "comments-only.yaml",
@@ -360,9 +360,57 @@ fn a_file_of_hundreds_of_megabytes_is_refused_before_reading() {
 #[cfg(target_os = "linux")]
 #[test]
 fn an_endless_stream_is_cut_at_the_size_limit() {
-    // A device reports size 0, so only a bounded read stops it.
-    let stderr = refused(&["check".into(), "/dev/zero".into()]);
+    // A pipe reports no size, so only a bounded read stops it: standard input fed by
+    // /dev/zero. (Named on the command line, a device is refused before it is opened.)
+    let zero = fs::File::open("/dev/zero").expect("/dev/zero");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gapcheck"))
+        .args(["check", "-"])
+        .stdin(std::process::Stdio::from(zero))
+        .output()
+        .expect("gapcheck runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("larger than 16777216 bytes"), "{stderr}");
+    let stderr = refused(&["check".into(), "/dev/zero".into()]);
+    assert!(
+        stderr.contains("/dev/zero: error: is not a regular file (a character device)"),
+        "{stderr}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_on_the_command_line_is_refused_without_blocking() {
+    let dir = tempdir();
+    let fifo = dir.path().join("pipe.yaml");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success());
+    // Nothing ever writes to it: opening it would block forever.
+    for args in [
+        vec!["check".to_owned(), s(&fifo)],
+        vec![
+            "check".to_owned(),
+            "fixtures/managed.yaml".to_owned(),
+            "-c".to_owned(),
+            s(&fifo),
+        ],
+        vec![
+            "check".to_owned(),
+            "fixtures/managed.yaml".to_owned(),
+            "--baseline".to_owned(),
+            s(&fifo),
+        ],
+        vec!["catalog".to_owned(), "import".to_owned(), s(&fifo)],
+    ] {
+        let stderr = refused(&args);
+        assert!(
+            stderr.contains("pipe.yaml: error: is not a regular file (a FIFO)"),
+            "{args:?}: {stderr}"
+        );
+    }
 }
 
 #[cfg(unix)]

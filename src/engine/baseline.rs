@@ -10,11 +10,11 @@ use crate::decode::Keyword;
 use crate::diag::{Diagnostic, Level, Pos, Sink};
 use crate::evaluate::{Evaluation, Finding, Status};
 
-/// The part of an earlier report that a comparison needs.
 /// The format of the JSON report a baseline is read from. It is defined here, beside the
 /// reader that depends on it, and written by `report::json`.
 pub const SCHEMA: &str = "gapcheck/report/v1";
 
+/// The part of an earlier report that a comparison needs.
 #[derive(Debug, Clone)]
 pub struct Baseline {
     pub path: String,

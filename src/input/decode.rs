@@ -9,12 +9,20 @@ use crate::yaml::{Key, Node, Value};
 pub struct Fields<'n> {
     pub pos: Pos,
     entries: &'n [(Key, Node)],
+    /// Allowed keys that an unknown key was reported as a likely typo of: if one of them is
+    /// required, its absence is that same mistake and is not reported again.
+    suggested: Vec<&'static str>,
 }
 
 impl<'n> Fields<'n> {
     /// Reads `node` as a mapping with the given keys. Unknown keys are reported (with a
     /// suggestion); `what` names the mapping in messages, e.g. "provider `northwind`".
-    pub fn new(sink: &mut Sink, node: &'n Node, what: &str, allowed: &[&str]) -> Option<Self> {
+    pub fn new(
+        sink: &mut Sink,
+        node: &'n Node,
+        what: &str,
+        allowed: &[&'static str],
+    ) -> Option<Self> {
         let Value::Map(entries) = &node.value else {
             type_error(
                 sink,
@@ -24,10 +32,14 @@ impl<'n> Fields<'n> {
             );
             return None;
         };
+        let mut suggested = Vec::new();
         for (key, _) in entries {
             if !allowed.contains(&key.name.as_str()) {
                 let help = match did_you_mean(&key.name, allowed.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
+                    Some(s) => {
+                        suggested.push(s);
+                        format!("did you mean `{s}`?")
+                    }
                     None => format!("{what} accepts: {}", allowed.join(", ")),
                 };
                 sink.error(
@@ -40,6 +52,7 @@ impl<'n> Fields<'n> {
         Some(Fields {
             pos: node.pos,
             entries,
+            suggested,
         })
     }
 
@@ -67,7 +80,8 @@ impl<'n> Fields<'n> {
         example: &str,
     ) -> Option<&'n Node> {
         let v = self.get(name);
-        if v.is_none() {
+        let misspelt = self.suggested.contains(&name) && self.key_pos(name).is_none();
+        if v.is_none() && !misspelt {
             sink.error(
                 self.key_pos(name).unwrap_or(self.pos),
                 format!("{what} is missing required key `{name}`"),

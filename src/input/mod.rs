@@ -4,4 +4,5 @@
 pub mod decode;
 pub mod diag;
 pub mod pattern;
+pub mod regular;
 pub mod yaml;

@@ -355,6 +355,13 @@ fn read(
     source: &str,
     registry: &Registry,
 ) -> Option<Arrangement> {
+    if root.get("gapcheck").is_none() && root.get("catalog").is_some() {
+        // One mistake, one error: not a missing key per section.
+        let help = "pass catalogs with `-c`; an arrangement starts with `gapcheck: 1`";
+        let message = "this looks like a catalog, not an arrangement";
+        sink.error(root.pos, message, Some(help.into()));
+        return None;
+    }
     let top = Fields::new(sink, root, "the arrangement", TOP_KEYS)?;
     if let Some(v) = top.require(sink, "gapcheck", "the arrangement", "1") {
         match decode::integer(sink, v, "`gapcheck` (the format version)") {
@@ -620,19 +627,14 @@ fn read_frameworks(sink: &mut Sink, node: &Node, registry: &Registry) -> Vec<Fra
     for item in items {
         // `cmmc:level-2` is how `init --framework` and the command line name a catalog with
         // a profile; a file accepts the same words.
+        let text = |pos, s: &str| Node {
+            pos,
+            value: yaml::Value::Str(s.to_owned()),
+        };
         let short = match &item.value {
             yaml::Value::Str(s) => s.split_once(':').map(|(c, p)| {
-                let profile_column = item.pos.column + c.chars().count() as u32 + 1;
-                (
-                    Node {
-                        pos: item.pos,
-                        value: yaml::Value::Str(c.to_owned()),
-                    },
-                    Node {
-                        pos: Pos::new(item.pos.line, profile_column),
-                        value: yaml::Value::Str(p.to_owned()),
-                    },
-                )
+                let column = item.pos.column + c.chars().count() as u32 + 1;
+                (text(item.pos, c), text(Pos::new(item.pos.line, column), p))
             }),
             _ => None,
         };

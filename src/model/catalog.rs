@@ -518,6 +518,9 @@ pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
             "name a YAML file",
         ));
     }
+    if let Some(why) = crate::regular::refusal(&meta) {
+        return Err(fail(why, crate::regular::HELP));
+    }
     if meta.len() > yaml::MAX_FILE_BYTES {
         return Err(fail(
             format!(
@@ -638,20 +641,21 @@ fn discover(path: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     out
 }
 
-/// Whether a file's top level is a capability vocabulary (`capabilities:`) or an
-/// arrangement (`gapcheck:`), judged from its first lines without parsing it.
+/// Whether a file is the vocabulary (`capabilities:`) or an arrangement (`gapcheck:`), by its
+/// top-level keys; `catalog:` or `controls:` wins (so a catalog is never skipped).
 fn is_other_format(path: &Path) -> bool {
     use std::io::{BufRead, BufReader, Read};
     let Ok(f) = std::fs::File::open(path) else {
         return false;
     };
-    BufReader::new(f.take(1 << 20))
-        .lines()
-        .map_while(Result::ok)
-        .any(|l| {
-            l.starts_with("capabilities:")
-                || l.trim_start_matches('\u{feff}').starts_with("gapcheck:")
-        })
+    let (mut other, mut catalog) = (false, false);
+    let lines = BufReader::new(f.take(yaml::MAX_FILE_BYTES)).split(b'\n');
+    for l in lines.map_while(Result::ok) {
+        let l = l.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&l);
+        catalog |= l.starts_with(b"catalog:") || l.starts_with(b"controls:");
+        other |= l.starts_with(b"capabilities:") || l.starts_with(b"gapcheck:");
+    }
+    other && !catalog
 }
 
 fn read_file(

@@ -1,4 +1,5 @@
-//! Importing an OSCAL catalog (JSON or YAML) as a gapcheck catalog (DESIGN §4).
+//! Importing an OSCAL catalog (JSON or YAML) as a gapcheck catalog (DESIGN §4), or the
+//! controls an OSCAL profile selects from its catalog (NIST's SP 800-53B baselines).
 //!
 //! OSCAL is large; only the parts a gapcheck catalog carries are modelled, and everything
 //! else is ignored, so catalogs from any OSCAL version with these fields import. Errors name

@@ -96,9 +96,14 @@ fn security_severity(s: Severity) -> &'static str {
 /// resolve against the repository root).
 fn uri(path: &str) -> String {
     let path = path.replace('\\', "/");
+    // A drive letter only when a separator follows (`C:/it`, `C:\\it`): `x:y.yaml` is a
+    // relative file whose name holds a colon, not a path on drive X.
+    let bytes = path.as_bytes();
+    let drive =
+        bytes.len() > 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && bytes[2] == b'/';
     let mut out = String::with_capacity(path.len());
     for (i, b) in path.bytes().enumerate() {
-        let drive_colon = i == 1 && b == b':' && path.as_bytes()[0].is_ascii_alphabetic();
+        let drive_colon = drive && i == 1;
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) || drive_colon {
             out.push(char::from(b));
         } else {
@@ -107,7 +112,7 @@ fn uri(path: &str) -> String {
     }
     if path.starts_with('/') {
         format!("file://{out}")
-    } else if out.as_bytes().get(1) == Some(&b':') {
+    } else if drive {
         format!("file:///{out}")
     } else {
         out
@@ -331,13 +336,31 @@ const SCHEMA_URI: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 /// Where a code-scanning user reads about the tool: the `homepage` of Cargo.toml. The
-/// project has no public home yet, so until one is set there `informationUri` is left out
-/// rather than pointing at a page that does not exist.
+/// project has no public home yet (no homepage, no repository URL), so `informationUri` is
+/// left out rather than pointing at a page that does not exist; setting `homepage` fills it
+/// in.
 const INFORMATION_URI: &str = env!("CARGO_PKG_HOMEPAGE");
 
 #[cfg(test)]
 mod tests {
-    use super::{shorten, uri};
+    use super::{help_uri, shorten, uri};
+
+    #[test]
+    fn help_uri_only_for_web_links() {
+        assert!(help_uri("https://www.ecfr.gov/current/title-16/part-314").is_some());
+        assert!(help_uri("http://example.org").is_some());
+        for bad in [
+            "javascript:alert(1)",
+            "https://",
+            "https:///etc/passwd",
+            "see the CFR",
+            "https://a b",
+            "ftp://x",
+            "https://x\u{1b}[31m",
+        ] {
+            assert!(help_uri(bad).is_none(), "{bad}");
+        }
+    }
 
     #[test]
     fn long_texts_are_shortened_at_a_word() {
@@ -355,6 +378,10 @@ mod tests {
         assert_eq!(uri("/srv/x.yaml"), "file:///srv/x.yaml");
         assert_eq!(uri("C:\\it\\x.yaml"), "file:///C:/it/x.yaml");
         assert_eq!(uri("ab:c.yaml"), "ab%3Ac.yaml");
+        // A relative name with a colon is not a Windows drive.
+        assert_eq!(uri("x:y.yaml"), "x%3Ay.yaml");
+        assert_eq!(uri("x:"), "x%3A");
+        assert_eq!(uri("D:/ops/x.yaml"), "file:///D:/ops/x.yaml");
     }
 }
 
