@@ -8,14 +8,16 @@
 #
 #   benches/startup.sh                 # RUNS=200 per command by default
 #   RUNS=50 GAPCHECK=/path/to/gapcheck benches/startup.sh
+#   BEFORE=/path/to/old/gapcheck benches/startup.sh   # instruction counts of both
 #
-# Needs: cargo (unless GAPCHECK is set), python3; valgrind optional.
+# Needs: cargo, python3; valgrind optional.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 runs=${RUNS:-200}
 
+# The scale generator writes the all-builtins arrangement BENCHMARKS.md has always used.
 scale=$(cargo bench --bench scale --no-run 2>&1 | sed -n 's/.*Executable.*(\(.*\))$/\1/p' | tail -n 1)
 if [ -z "${GAPCHECK:-}" ]; then
     cargo build --release --quiet
@@ -25,8 +27,8 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$scale" generate-portfolio "$work" 0
 mkdir "$work/out"
+"$scale" generate-portfolio "$work" 0
 
 echo "== machine"
 echo "nproc: $(nproc)"
@@ -60,12 +62,16 @@ EOF
 
 if command -v valgrind >/dev/null; then
     echo
-    echo "== callgrind instructions (user space)"
+    echo "== callgrind instructions (user space)${BEFORE:+; before = $BEFORE}"
     for args in "--version" "check fixtures/co-managed.yaml -f json --fail-on never" \
         "check $work/all-builtins.yaml -f json -o $work/out/r.html -o $work/out/r.sarif --fail-on never"; do
-        # shellcheck disable=SC2086
-        n=$(valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$GAPCHECK" $args 2>&1 >/dev/null |
-            sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
-        printf '%-40.40s %14s\n' "${args%% -*}" "$n"
+        line=$(printf '%-32.32s' "${args%% -*}")
+        for bin in ${BEFORE:-} "$GAPCHECK"; do
+            # shellcheck disable=SC2086
+            n=$(valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$bin" $args 2>&1 >/dev/null |
+                sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
+            line="$line $(printf '%14s' "$n")"
+        done
+        echo "$line"
     done
 fi

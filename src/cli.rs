@@ -1101,11 +1101,11 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
         if atomic::interrupted() {
             return Err(atomic::OutputError::Interrupted.into());
         }
-        let checked = crate::parallel::map(jobs, threads, |(a, ev)| {
-            check_one(&registry, a, &settings, per_file, &render_opts, *ev)
-        });
-        for (c, name) in checked.into_iter().zip(names) {
-            let mut c = c?;
+        let batch: Vec<(&(&Arrangement, Option<&crate::evidence::Evidence>), &String)> =
+            jobs.iter().zip(names).collect();
+        // Each worker writes its client's files itself, so rendering and writing overlap.
+        let checked = crate::parallel::map(&batch, threads, |((a, ev), name)| {
+            let mut c = check_one(&registry, a, &settings, per_file, &render_opts, *ev)?;
             if !staged.is_empty() {
                 c.row.reports = PORTFOLIO_FORMATS
                     .iter()
@@ -1116,7 +1116,12 @@ fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
                         dir.write(&format!("{name}.{}", f.extension()), text.as_bytes())?;
                     }
                 }
+                c.rendered = Vec::new();
             }
+            Ok::<_, Error>(c)
+        });
+        for c in checked {
+            let c = c?;
             if let Some(w) = &mut json {
                 w.report(&c.report)
                     .map_err(json_err(Path::new("index.json")))?;

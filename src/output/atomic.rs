@@ -189,6 +189,25 @@ fn sync_dir(dir: &Path) {
     let _ = dir;
 }
 
+/// Flushes every file written into `dir` to disk before it is swapped in: on Linux one
+/// `syncfs(2)` of its file system, which costs about one fsync where a portfolio would
+/// otherwise make one per file (3,000 for 1,000 clients); elsewhere files were synced
+/// as they were written.
+fn sync_fs(dir: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let d = fs::File::open(dir)?;
+        // SAFETY: syncfs only reads the descriptor, which `d` keeps open for the call.
+        if unsafe { libc::syncfs(d.as_raw_fd()) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = dir;
+    Ok(())
+}
+
 /// Writes `contents` to a new temporary file beside `path` and returns its name.
 fn stage(path: &Path, contents: &[u8], index: usize) -> Result<PathBuf, OutputError> {
     let io = |source| OutputError::Io {
@@ -375,7 +394,13 @@ impl StagedDir {
                 .create_new(true)
                 .open(&p)?;
             f.write_all(bytes)?;
-            f.sync_all()
+            // On Linux the whole staging directory is flushed once before the swap
+            // (`commit`); one fsync per file was most of a large portfolio's time.
+            if cfg!(target_os = "linux") {
+                Ok(())
+            } else {
+                f.sync_all()
+            }
         };
         let written = write().map_err(|source| OutputError::Io {
             path: p.display().to_string(),
@@ -403,8 +428,11 @@ impl StagedDir {
         Ok((p, f))
     }
 
-    /// Syncs a file opened with [`StagedDir::create`].
+    /// Syncs a file opened with [`StagedDir::create`] (on Linux, at the commit).
     pub fn close(&self, path: &Path, file: fs::File) -> Result<(), OutputError> {
+        if cfg!(target_os = "linux") {
+            return Ok(());
+        }
         file.sync_all().map_err(|source| {
             self.failed(OutputError::Io {
                 path: path.display().to_string(),
@@ -423,14 +451,15 @@ impl StagedDir {
         let marker =
             b"This directory was written by gapcheck and is replaced as a whole by its next run.\n";
         self.write(MARKER, marker)?;
-        sync_dir(&self.staging);
-        if interrupted() {
-            return Err(OutputError::Interrupted);
-        }
         let io = |source| OutputError::Io {
             path: self.shown.clone(),
             source,
         };
+        sync_fs(&self.staging).map_err(io)?;
+        sync_dir(&self.staging);
+        if interrupted() {
+            return Err(OutputError::Interrupted);
+        }
         // The swap: not interrupted (the flag is only read before it).
         if self.exists
             && let Err(e) = fs::rename(&self.dir, &self.old)
