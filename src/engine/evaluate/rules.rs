@@ -1,4 +1,5 @@
-//! The rules for one requirement: leaves met or not by the owners' capabilities, evidence, ownership, independence and strength (cadence, coverage, response).
+//! The rules for one requirement: leaves met or not by the owners' capabilities, evidence,
+//! ownership, independence and strength (cadence, coverage, response).
 
 use super::*;
 
