@@ -15,7 +15,6 @@ const MAX_LINES: usize = 650;
 /// number when a file shrinks, remove the line when it fits `MAX_LINES`).
 const NOT_YET_SPLIT: &[(&str, usize)] = &[
     ("model/arrangement.rs", 1230),
-    ("model/catalog.rs", 1340),
     ("model/oscal.rs", 1580),
     ("output/export/ssp.rs", 1040),
     ("output/portfolio.rs", 1250),
