@@ -151,6 +151,28 @@ pub struct Resource {
     pub remarks: Option<String>,
 }
 
+impl Resource {
+    /// The arrangement an export was generated from, with its digest: the same resource
+    /// (and UUID) in the SSP and the POA&M, so a reader can tell they share a source.
+    pub fn arrangement(a: &crate::arrangement::Arrangement, description: Option<String>) -> Self {
+        Resource {
+            uuid: super::uuid::of(&["arrangement", &a.organization.name, &a.sha256]),
+            title: format!("gapcheck arrangement {}", a.path),
+            description,
+            props: vec![Prop::gapcheck("sha256", a.sha256.clone())],
+            rlinks: vec![Rlink {
+                href: a.path.clone(),
+                media_type: Some("application/yaml".into()),
+                hashes: vec![Hash {
+                    algorithm: "SHA-256",
+                    value: a.sha256.clone(),
+                }],
+            }],
+            remarks: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Rlink {

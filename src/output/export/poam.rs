@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use super::model::{BackMatter, Hash, Metadata, Prop, Resource, Rlink};
+use super::model::{BackMatter, Metadata, Prop, Resource};
 use super::{control_ids, uuid};
 use crate::evaluate::{Finding, Status as FindingStatus};
 use crate::report::Run;
@@ -475,21 +475,7 @@ pub fn build(run: &Run, items: &[Item]) -> Option<Document> {
             findings,
             poam_items,
             back_matter: BackMatter {
-                resources: vec![Resource {
-                    uuid: uuid::of(&["arrangement", org, &a.sha256]),
-                    title: format!("gapcheck arrangement {}", a.path),
-                    description: None,
-                    props: vec![Prop::gapcheck("sha256", a.sha256.clone())],
-                    rlinks: vec![Rlink {
-                        href: a.path.clone(),
-                        media_type: Some("application/yaml".into()),
-                        hashes: vec![Hash {
-                            algorithm: "SHA-256",
-                            value: a.sha256.clone(),
-                        }],
-                    }],
-                    remarks: None,
-                }],
+                resources: vec![Resource::arrangement(a, None)],
             },
         },
     })

@@ -19,8 +19,8 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::model::{
-    BackMatter, Hash, Metadata, Party, Prop, Resource, ResponsibleParty, ResponsibleRole, Rlink,
-    Role, Status,
+    BackMatter, Metadata, Party, Prop, Resource, ResponsibleParty, ResponsibleRole, Rlink, Role,
+    Status,
 };
 use super::{catalog_href, control_ids, uuid};
 use crate::arrangement::{Arrangement, Provider, ProviderKind, Responsibility};
@@ -406,24 +406,13 @@ pub fn build(run: &Run, as_provider: Option<&str>) -> Result<Document, SspError>
 
     // Back matter: the arrangement (with its digest), the catalogs, and the profile the
     // SSP imports.
-    let arrangement_resource = Resource {
-        uuid: uuid::of(&["arrangement", org_key(a), &a.sha256]),
-        title: format!("gapcheck arrangement {}", a.path),
-        description: Some(format!(
+    let arrangement_resource = Resource::arrangement(
+        a,
+        Some(format!(
             "The declared IT service arrangement of {} ({} model) this plan was generated from.",
             a.organization.name, a.model
         )),
-        props: vec![Prop::gapcheck("sha256", a.sha256.clone())],
-        rlinks: vec![Rlink {
-            href: a.path.clone(),
-            media_type: Some("application/yaml".into()),
-            hashes: vec![Hash {
-                algorithm: "SHA-256",
-                value: a.sha256.clone(),
-            }],
-        }],
-        remarks: None,
-    };
+    );
     let mut resources = vec![arrangement_resource];
     let mut profile_rlinks: Vec<Rlink> = Vec::new();
     for s in &run.evaluation.scopes {
