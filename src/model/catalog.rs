@@ -31,7 +31,7 @@ use files::*;
 pub use files::{compile_builtin, read_reader, read_text};
 use merge::merge;
 use parse::*;
-pub use parse::{read_requirement, valid_catalog_id};
+pub use parse::{read_props, read_requirement, valid_catalog_id};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {

@@ -297,7 +297,9 @@ pub(super) fn parse_control(sink: &mut Sink, node: &Node, vocab: &Vocabulary) ->
     })
 }
 
-pub(super) fn read_props(sink: &mut Sink, node: &Node) -> BTreeMap<String, Prop> {
+/// A `props:` mapping of single values (text, whole numbers, true/false); other values are
+/// reported and left out. Shared with the OSCAL import's mapping files.
+pub fn read_props(sink: &mut Sink, node: &Node) -> BTreeMap<String, Prop> {
     let mut out = BTreeMap::new();
     let Some(entries) = node.as_map() else {
         decode::type_error(

@@ -202,35 +202,18 @@ pub(super) fn read_rules(sink: &mut Sink, top: &Fields, vocab: &Vocabulary) -> V
 
 /// A rule's `props`: scalar values only (as in a catalog), none of the derived ones.
 pub(super) fn read_props(sink: &mut Sink, node: &Node) -> Vec<(String, Node)> {
-    let Some(entries) = node.as_map() else {
-        decode::type_error(
-            sink,
-            node,
-            "`props` must be a mapping",
-            "`key: value` entries",
-        );
-        return Vec::new();
-    };
+    // The values are checked as a catalog's props are; the nodes are kept to be written out.
+    let valid = catalog::read_props(sink, node);
     let mut out = Vec::new();
-    for (k, v) in entries {
+    for (k, v) in node.as_map().into_iter().flatten() {
         if DERIVED_PROPS.contains(&k.name.as_str()) {
             sink.error(
                 k.pos,
                 format!("prop `{}` is written by the import itself", k.name),
                 Some("choose another name".into()),
             );
-        } else if matches!(
-            v.value,
-            Value::Bool(_) | Value::Int(_) | Value::Str(_) | Value::Float(_)
-        ) {
+        } else if valid.contains_key(&k.name) {
             out.push((k.name.clone(), v.clone()));
-        } else {
-            decode::type_error(
-                sink,
-                v,
-                &format!("prop `{}` must be a single value", k.name),
-                "text, a whole number or true/false",
-            );
         }
     }
     out
