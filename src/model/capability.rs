@@ -131,6 +131,24 @@ impl Duration {
     }
 }
 
+/// How strongly a capability is delivered or demanded: cadence, coverage and response time,
+/// read the same way where an arrangement declares them and where a catalog requires them.
+pub fn read_strength(
+    sink: &mut Sink,
+    f: &Fields,
+) -> (Option<Cadence>, Option<Coverage>, Option<Duration>) {
+    let cadence = f
+        .get("cadence")
+        .and_then(|n| Cadence::read(sink, n, "cadence"));
+    let coverage = f
+        .get("coverage")
+        .and_then(|n| Coverage::read(sink, n, "coverage"));
+    let response = f
+        .get("response")
+        .and_then(|n| Duration::read(sink, n, "response time"));
+    (cadence, coverage, response)
+}
+
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let m = self.minutes;

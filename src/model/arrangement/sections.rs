@@ -462,15 +462,7 @@ pub(super) fn read_responsibilities(
                 sink.error(o.pos, format!("{what} has no owner"), Some("name at least one provider, or remove the row to leave the capability unassigned".into()));
             }
         }
-        let cadence = f
-            .get("cadence")
-            .and_then(|n| Cadence::read(sink, n, "cadence"));
-        let coverage = f
-            .get("coverage")
-            .and_then(|n| Coverage::read(sink, n, "coverage"));
-        let response = f
-            .get("response")
-            .and_then(|n| Duration::read(sink, n, "response time"));
+        let (cadence, coverage, response) = crate::capability::read_strength(sink, &f);
         let escalation = f
             .get("escalation")
             .and_then(|n| Escalation::read(sink, n, "escalation"))

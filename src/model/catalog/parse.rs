@@ -419,15 +419,7 @@ pub fn read_requirement(
     let capability = f
         .require(sink, "capability", "a requirement", "log-review")
         .and_then(|n| vocab.read_id(sink, n));
-    let cadence = f
-        .get("cadence")
-        .and_then(|n| Cadence::read(sink, n, "cadence"));
-    let coverage = f
-        .get("coverage")
-        .and_then(|n| Coverage::read(sink, n, "coverage"));
-    let response = f
-        .get("response")
-        .and_then(|n| Duration::read(sink, n, "response time"));
+    let (cadence, coverage, response) = crate::capability::read_strength(sink, &f);
     let owner = f
         .get("owner")
         .and_then(|n| OwnerRule::read(sink, n, "owner rule"));
