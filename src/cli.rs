@@ -258,6 +258,19 @@ struct Settings {
 
 impl Settings {
     fn from_args(args: &CheckArgs) -> Result<Settings, Error> {
+        let mut settings = Settings::from_args_without_baseline(args)?;
+        settings.baseline = args
+            .baseline
+            .as_deref()
+            .map(crate::baseline::Baseline::load)
+            .transpose()
+            .map_err(|d| Error::Invalid(vec![d]))?;
+        Ok(settings)
+    }
+
+    /// The settings, leaving `--baseline` to the caller: a portfolio reads it as a
+    /// portfolio JSON, one baseline per client.
+    fn from_args_without_baseline(args: &CheckArgs) -> Result<Settings, Error> {
         let now = now()?;
         let today = args
             .today
@@ -266,12 +279,6 @@ impl Settings {
             fail_on: args.fail_on,
             min_severity: args.min_severity,
         };
-        let baseline = args
-            .baseline
-            .as_deref()
-            .map(crate::baseline::Baseline::load)
-            .transpose()
-            .map_err(|d| Error::Invalid(vec![d]))?;
         let opts = Options {
             today,
             policy,
@@ -283,7 +290,7 @@ impl Settings {
         Ok(Settings {
             opts,
             now,
-            baseline,
+            baseline: None,
             evidence,
         })
     }
@@ -346,6 +353,22 @@ struct Checked {
     rendered: Vec<String>,
     row: crate::portfolio::Row,
     report: crate::report::Report,
+    /// The run as a SARIF run, when [`Parts::sarif`] asked for it.
+    sarif: Option<report::sarif::Run>,
+    /// The run as one JUnit suite, when [`Parts::junit`] named it.
+    junit: Option<report::junit::TestSuite>,
+}
+
+/// What one arrangement's check needs beyond the run's settings, and the pieces a
+/// portfolio combines into one file.
+#[derive(Default, Clone, Copy)]
+struct Parts<'a> {
+    /// The report to compare with: the run's `--baseline`, or a portfolio client's own.
+    baseline: Option<&'a crate::baseline::Baseline>,
+    /// Keep the run as a SARIF run (a portfolio's `-o x.sarif`).
+    sarif: bool,
+    /// Keep the run as one JUnit suite of this name (a portfolio's `-o x.xml`).
+    junit: Option<&'a str>,
 }
 
 fn check_one(
@@ -355,11 +378,11 @@ fn check_one(
     formats: &[Format],
     render_opts: &report::RenderOptions,
     evidence: Option<&crate::evidence::Evidence>,
+    parts: Parts<'_>,
 ) -> Result<Checked, report::RenderError> {
     let assessment = report::Assessment::with_evidence(registry, a, &settings.opts, evidence);
-    let comparison = settings
+    let comparison = parts
         .baseline
-        .as_ref()
         .map(|b| b.compare(&assessment.evaluation.findings));
     let generated_at = settings.now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
     let run = assessment.run(
@@ -376,6 +399,8 @@ fn check_one(
         .iter()
         .map(|f| prepared.render(*f, render_opts))
         .collect::<Result<Vec<_>, _>>()?;
+    let sarif = parts.sarif.then(|| prepared.sarif_run(render_opts));
+    let junit = parts.junit.map(|name| prepared.junit_suite(name));
     let report = prepared.report;
     let row = crate::portfolio::Row::new(&run, &report);
     Ok(Checked {
@@ -383,6 +408,8 @@ fn check_one(
         rendered,
         row,
         report,
+        sarif,
+        junit,
     })
 }
 
@@ -475,6 +502,10 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
         &formats,
         &file_opts,
         evidence.as_ref(),
+        Parts {
+            baseline: settings.baseline.as_ref(),
+            ..Parts::default()
+        },
     )?;
     if args.format == Format::Text && color_stdout() {
         *checked.rendered.last_mut().expect("stdout format") =

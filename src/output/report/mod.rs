@@ -264,6 +264,17 @@ impl<'r> Prepared<'r> {
             Format::Csv => csv::render(self.run),
         })
     }
+
+    /// This run as one SARIF `run`, for a portfolio's log of one run per arrangement.
+    pub fn sarif_run(&self, opts: &RenderOptions) -> sarif::Run {
+        sarif::sarif_run(self.run, opts.sarif_root)
+    }
+
+    /// This run as one JUnit suite named `name`, for a portfolio's file of one suite per
+    /// arrangement.
+    pub fn junit_suite(&self, name: &str) -> junit::TestSuite {
+        junit::client_suite(self.run, name)
+    }
 }
 
 /// Renders one format.
