@@ -452,6 +452,7 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     print_warnings(&registry.warnings);
     let (shown, text) = read?;
     let a = load_arrangement_text(&shown, &text, &registry)?;
+    let arrangement_bytes = text.len() as u64;
     drop(text);
     let mut inputs = vec![path.clone()];
     inputs.extend(args.catalogs.catalogs.iter().cloned());
@@ -511,6 +512,19 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
         *checked.rendered.last_mut().expect("stdout format") =
             crate::report::text::render(&checked.report, true);
     }
+    // The size budget (issue 11): checked on everything rendered before anything is written.
+    let input = arrangement_bytes
+        + crate::output::budget::input_bytes(
+            catalog_files(&registry)
+                .collect::<Vec<_>>()
+                .iter()
+                .chain(&args.evidence.paths)
+                .chain(&args.evidence.maps)
+                .map(PathBuf::as_path),
+        );
+    for (text, f) in checked.rendered.iter().zip(&formats) {
+        over_budget(&a.path, *f, text.len(), input)?;
+    }
     let stdout = checked.rendered.pop().expect("stdout format");
     let files: Vec<(&std::path::Path, &[u8])> = out_formats
         .iter()
@@ -525,6 +539,27 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     };
     term::print(&stdout, content)?;
     Ok(if checked.passed { 0 } else { 1 })
+}
+
+/// Refuses a report of `bytes` over the budget for `input` bytes of input
+/// (`output::budget`), located at the arrangement it is a report of.
+fn over_budget(arrangement: &str, format: Format, bytes: usize, input: u64) -> Result<(), Error> {
+    let budget = crate::output::budget::report_budget(input);
+    if bytes as u64 <= budget {
+        return Ok(());
+    }
+    Err(Error::Invalid(vec![Diagnostic {
+        level: Level::Error,
+        file: arrangement.to_owned(),
+        pos: Some(crate::diag::Pos::new(1, 1)),
+        message: format!(
+            "the {format} report would be {bytes} bytes, over its budget of {budget} bytes ({} MiB + {} × the {input} bytes of input); nothing was written",
+            crate::output::budget::MAX_REPORT_FIXED_BYTES >> 20,
+            crate::output::budget::MAX_REPORT_INPUT_FACTOR,
+        ),
+        help: Some("shorten the texts repeated per finding (exception reasons, names) or check fewer controls (--select, fewer frameworks); README, \"Limits\"".into()),
+        source_line: None,
+    }]))
 }
 
 /// `-o DIR/` for one arrangement: its default set of reports in DIR, named after the

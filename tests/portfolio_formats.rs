@@ -256,3 +256,123 @@ fn portfolio_baseline_compares_each_client_with_its_own_report() {
         wrong.stderr
     );
 }
+
+/// The report size budget (README, "Limits"): `MAX_REPORT_FIXED_BYTES` + 32 × input bytes.
+/// Debug builds let a test lower the fixed part, so a fixture reaches the limit.
+#[cfg(debug_assertions)]
+mod size_budget {
+    use super::*;
+
+    const FACTOR: u64 = 32;
+
+    fn with_fixed(fixed: i64, args: &[&str]) -> common::Output {
+        let out = common::gapcheck()
+            .env("GAPCHECK_TEST_REPORT_FIXED_BYTES", fixed.to_string())
+            .args(["check", "--today", common::TODAY])
+            .args(args)
+            .output()
+            .unwrap();
+        common::Output {
+            code: out.status.code().unwrap(),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        }
+    }
+
+    fn size(path: &str) -> i64 {
+        std::fs::metadata(path).unwrap().len() as i64
+    }
+
+    #[test]
+    fn a_report_at_the_budget_is_written_and_one_byte_past_it_is_refused() {
+        let fixture = CLIENTS[1];
+        let report = common::run(&["check", fixture, "--today", common::TODAY, "-f", "sarif"]);
+        let bytes = report.stdout.len() as i64;
+        let fixed = bytes - FACTOR as i64 * size(fixture);
+        assert!(
+            fixed > 0,
+            "the report outgrows 32× its input, so the fixed part decides"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("r.sarif");
+        let file = file.to_str().unwrap();
+
+        let at = with_fixed(fixed, &[fixture, "-f", "sarif", "-o", file]);
+        assert!(matches!(at.code, 0 | 1), "{}", at.stderr);
+        assert_eq!(at.stdout, report.stdout);
+        assert_eq!(std::fs::read_to_string(file).unwrap(), report.stdout);
+        std::fs::remove_file(file).unwrap();
+
+        let past = with_fixed(fixed - 1, &[fixture, "-f", "sarif", "-o", file]);
+        assert_eq!(past.code, 2, "{}", past.stderr);
+        assert!(
+            past.stderr.contains(&format!(
+                "{fixture}:1:1: error: the sarif report would be {bytes} bytes, over its budget of {} bytes",
+                bytes - 1
+            )),
+            "{}",
+            past.stderr
+        );
+        assert!(past.stdout.is_empty(), "nothing printed");
+        assert!(!Path::new(file).exists(), "nothing written");
+    }
+
+    #[test]
+    fn portfolio_files_are_held_to_their_clients_budgets_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("p.sarif");
+        let log = log.to_str().unwrap();
+        let full = common::run(&[
+            "check",
+            CLIENTS[0],
+            CLIENTS[1],
+            "--today",
+            common::TODAY,
+            "-f",
+            "sarif",
+        ]);
+        let bytes = full.stdout.len() as i64;
+        let input = size(CLIENTS[0]) + size(CLIENTS[1]);
+        // Two clients: the log may have 2 × fixed + 32 × both inputs.
+        let fixed = (bytes - FACTOR as i64 * input + 1) / 2;
+        assert!(fixed > 0);
+
+        let at = with_fixed(fixed, &[CLIENTS[0], CLIENTS[1], "-o", log]);
+        assert!(matches!(at.code, 0 | 1), "{}", at.stderr);
+        assert_eq!(std::fs::read_to_string(log).unwrap(), full.stdout);
+        std::fs::remove_file(log).unwrap();
+
+        let past = with_fixed(fixed - 1, &[CLIENTS[0], CLIENTS[1], "-o", log]);
+        assert_eq!(past.code, 2, "{}", past.stderr);
+        assert!(
+            past.stderr.contains("the SARIF log would be"),
+            "{}",
+            past.stderr
+        );
+        assert!(!Path::new(log).exists(), "nothing written");
+
+        // With `-o DIR/` each client's own reports are checked before they are staged: a
+        // refused one names its arrangement, and neither DIR nor a staging directory is left.
+        let out_dir = dir.path().join("reports");
+        let refused = with_fixed(
+            1000,
+            &[
+                CLIENTS[0],
+                CLIENTS[1],
+                "-o",
+                &format!("{}/", out_dir.display()),
+            ],
+        );
+        assert_eq!(refused.code, 2, "{}", refused.stderr);
+        assert!(
+            CLIENTS
+                .iter()
+                .any(|c| refused.stderr.contains(&format!("{c}:1:1: error: the "))),
+            "{}",
+            refused.stderr
+        );
+        assert!(!out_dir.exists());
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+}

@@ -8,6 +8,8 @@ type Job<'a> = (
     &'a Arrangement,
     Option<&'a crate::evidence::Evidence>,
     Option<&'a crate::baseline::Baseline>,
+    // Bytes of its input, for the report size budget.
+    u64,
 );
 
 /// The formats written per arrangement, and for the index, with `-o DIR/`.
@@ -244,12 +246,43 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
                 .map_err(json_err(Path::new("<memory>")))?,
         ),
     };
+    // Each client's input for the size budget: its file, every catalog file, its evidence.
+    let shared_input = crate::output::budget::input_bytes(
+        catalog_files(&registry)
+            .collect::<Vec<_>>()
+            .iter()
+            .chain(&args.evidence.maps)
+            .map(PathBuf::as_path),
+    );
+    let client_input = |a: &Arrangement, stem: &String| {
+        let own: Vec<PathBuf> = args
+            .evidence
+            .paths
+            .iter()
+            .map(|d| d.join(stem.as_str()))
+            .chain([PathBuf::from(&a.path)])
+            .collect();
+        shared_input + crate::output::budget::input_bytes(own.iter().map(PathBuf::as_path))
+    };
     let jobs: Vec<Job> = arrangements
         .iter()
         .zip(evidence.iter().map(Option::as_ref))
+        .zip(&stems)
         .enumerate()
-        .map(|(i, (a, ev))| (a, ev, baselines.get(i).and_then(Option::as_ref)))
+        .map(|(i, ((a, ev), stem))| {
+            (
+                a,
+                ev,
+                baselines.get(i).and_then(Option::as_ref),
+                client_input(a, stem),
+            )
+        })
         .collect();
+    // A file about every client (the portfolio JSON, SARIF log, JUnit file) may be as large
+    // as their reports together: the sum of their budgets.
+    let total_budget = jobs.iter().fold(0u64, |t, j| {
+        t.saturating_add(crate::output::budget::report_budget(j.3))
+    });
     let mut rows = Vec::with_capacity(jobs.len());
     // A few clients per core at a time: enough to keep the cores busy, few enough that
     // memory does not grow with the portfolio.
@@ -260,13 +293,16 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
         }
         let batch: Vec<(&Job, &String)> = jobs.iter().zip(names).collect();
         // Each worker writes its client's files itself, so rendering and writing overlap.
-        let checked = crate::parallel::map(&batch, threads, |((a, ev, baseline), name)| {
+        let checked = crate::parallel::map(&batch, threads, |((a, ev, baseline, input), name)| {
             let parts = Parts {
                 baseline: *baseline,
                 sarif: sarif_wanted,
                 junit: junit_wanted.then_some(name.as_str()),
             };
             let mut c = check_one(&registry, a, &settings, per_file, &render_opts, *ev, parts)?;
+            for (text, f) in c.rendered.iter().zip(per_file) {
+                over_budget(&a.path, *f, text.len(), *input)?;
+            }
             if !staged.is_empty() {
                 c.row.reports = PORTFOLIO_FORMATS
                     .iter()
@@ -310,6 +346,8 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
         {
             JsonOut::File(p, f) => {
                 let f = f.into_inner().map_err(|e| json_err(&p)(e.into_error()))?;
+                let len = f.metadata().map_err(json_err(&p))?.len();
+                portfolio_over_budget("portfolio JSON", len, total_budget, jobs.len())?;
                 staged[0].close(&p, f)?;
                 for dir in &staged[1..] {
                     std::fs::copy(&p, dir.staged_path("index.json"))
@@ -319,7 +357,10 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
                     json_bytes = Some(std::fs::read(&p).map_err(json_err(&p))?);
                 }
             }
-            JsonOut::Memory(v) => json_bytes = Some(v),
+            JsonOut::Memory(v) => {
+                portfolio_over_budget("portfolio JSON", v.len() as u64, total_budget, jobs.len())?;
+                json_bytes = Some(v);
+            }
         }
     }
     // One SARIF log with a run per client, one JUnit file with a suite per client, in the
@@ -330,6 +371,12 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
     } else {
         None
     };
+    for (what, bytes) in [
+        ("SARIF log", sarif_log.as_ref().map(String::len)),
+        ("JUnit file", junit_doc.as_ref().map(String::len)),
+    ] {
+        portfolio_over_budget(what, bytes.unwrap_or(0) as u64, total_budget, jobs.len())?;
+    }
     let render_index = |f: Format| -> String {
         match f {
             Format::Sarif => sarif_log.clone().unwrap_or_default(),
@@ -457,4 +504,15 @@ fn client_baselines(
         return Err(Error::Invalid(diags));
     }
     Ok(out)
+}
+
+/// Refuses a file about every client over the sum of their budgets (`output::budget`).
+/// Nothing is written: the staging directories are dropped, the files not yet written.
+fn portfolio_over_budget(what: &str, bytes: u64, budget: u64, clients: usize) -> Result<(), Error> {
+    if bytes <= budget {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "the {what} would be {bytes} bytes, over the {budget} bytes its {clients} arrangements' report budgets allow together (README, \"Limits\"); nothing was written"
+    )))
 }
