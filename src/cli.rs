@@ -365,8 +365,9 @@ struct Checked {
 struct Parts<'a> {
     /// The report to compare with: the run's `--baseline`, or a portfolio client's own.
     baseline: Option<&'a crate::baseline::Baseline>,
-    /// Keep the run as a SARIF run (a portfolio's `-o x.sarif`).
-    sarif: bool,
+    /// Keep the run as a SARIF run in category `gapcheck/NAME/` (a portfolio's
+    /// `-o x.sarif`).
+    sarif: Option<&'a str>,
     /// Keep the run as one JUnit suite of this name (a portfolio's `-o x.xml`).
     junit: Option<&'a str>,
 }
@@ -399,7 +400,9 @@ fn check_one(
         .iter()
         .map(|f| prepared.render(*f, render_opts))
         .collect::<Result<Vec<_>, _>>()?;
-    let sarif = parts.sarif.then(|| prepared.sarif_run(render_opts));
+    let sarif = parts
+        .sarif
+        .map(|name| prepared.sarif_run(render_opts, name));
     let junit = parts.junit.map(|name| prepared.junit_suite(name));
     let report = prepared.report;
     let row = crate::portfolio::Row::new(&run, &report);

@@ -296,7 +296,7 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
         let checked = crate::parallel::map(&batch, threads, |((a, ev, baseline, input), name)| {
             let parts = Parts {
                 baseline: *baseline,
-                sarif: sarif_wanted,
+                sarif: sarif_wanted.then_some(name.as_str()),
                 junit: junit_wanted.then_some(name.as_str()),
             };
             let mut c = check_one(&registry, a, &settings, per_file, &render_opts, *ev, parts)?;

@@ -265,9 +265,10 @@ impl<'r> Prepared<'r> {
         })
     }
 
-    /// This run as one SARIF `run`, for a portfolio's log of one run per arrangement.
-    pub fn sarif_run(&self, opts: &RenderOptions) -> sarif::Run {
-        sarif::sarif_run(self.run, opts.sarif_root)
+    /// This run as one SARIF `run` in category `gapcheck/NAME/`, for a portfolio's log of
+    /// one run per arrangement.
+    pub fn sarif_run(&self, opts: &RenderOptions, name: &str) -> sarif::Run {
+        sarif::categorized(sarif::sarif_run(self.run, opts.sarif_root), name)
     }
 
     /// This run as one JUnit suite named `name`, for a portfolio's file of one suite per

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde_sarif::sarif::{
     ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
     Region, ReportingDescriptor, Result as SarifResult, ResultBaselineState, ResultColumnKind,
-    ResultLevel, Sarif, Tool, ToolComponent, Version,
+    ResultLevel, RunAutomationDetails, Sarif, Tool, ToolComponent, Version,
 };
 
 pub use serde_sarif::sarif::Run;
@@ -330,9 +330,22 @@ pub fn sarif_run(run: &ReportRun, root: Option<&Path>) -> Run {
         .build()
 }
 
+/// `run` with its own `automationDetails.id` (`gapcheck/NAME/`: the category, with the run
+/// id left empty), for a portfolio's log: GitHub code scanning stopped combining runs of one
+/// tool and category in one upload (changelog 2024-05-06, removed June 2025), and the
+/// upload action takes a run's `automationDetails.id` over its own `category` input.
+pub fn categorized(mut run: Run, name: &str) -> Run {
+    run.automation_details = Some(
+        RunAutomationDetails::builder()
+            .id(format!("gapcheck/{name}/"))
+            .build(),
+    );
+    run
+}
+
 /// A SARIF log of `runs`, in their order: one run for one arrangement, one per arrangement
-/// for a portfolio (SARIF's own way to carry several analyses in one file; GitHub code
-/// scanning accepts several runs of one tool in one upload).
+/// for a portfolio (SARIF's own way to carry several analyses in one file; each run then
+/// carries its own category, [`categorized`]).
 pub fn log(runs: Vec<Run>) -> String {
     let sarif = Sarif::builder()
         .schema(SCHEMA_URI)
