@@ -109,6 +109,22 @@ oscal_prose() { # PROSE
 }
 oscal_prose "$(head -c 400000 /dev/zero | tr '\0' '[')" >"$work/oscal-brackets.json"
 oscal_prose "$(yes '[a](x' | head -n 100000 | tr -d '\n')" >"$work/oscal-unclosed-links.json"
+# The report size budget (16 MiB + 32 x input): a user catalog of 3,000 minimal controls, all
+# waived by one catch-all exception with the longest reason allowed (a 9.6 MB HTML report
+# from 345 KB of input, within the budget).
+{
+  printf 'catalog:\n  id: big\n  title: Big\n  version: "1"\ncontrols:\n'
+  for ((i = 0; i < 3000; i++)); do
+    printf '  - id: B-%d\n    title: t\n    citation: c\n    statement: s\n    severity: low\n    requires: {capability: backup}\n' "$i"
+  done
+} >"$work/big-catalog.yaml"
+{
+  sed -n '/^frameworks:/q;p' "$managed"
+  printf 'frameworks: [big]\n'
+  sed -n '/^providers:/,/^exceptions:/p' "$managed" | sed '$d'
+  printf "exceptions:\n  - pattern: '.*'\n    allow_broad: true\n    reason: %s\n    owner: o\n    expires: 2027-03-31\n" \
+    "$(head -c 2048 /dev/zero | tr '\0' r)"
+} >"$work/big-waived.yaml"
 # A portfolio of 100 arrangements written to a directory, twice (the second run swaps).
 mkdir "$work/clients"
 for i in $(seq -w 1 100); do cp fixtures/clinic.yaml "$work/clients/c$i.yaml"; done
@@ -158,6 +174,7 @@ measure "2,000 refused exception patterns" 2 check "$work/regex-refused-2000.yam
 measure "3 patterns of ~1 MB (within the regex budget)" "0 1" check "$work/regex-within-budget.yaml"
 measure "1,000 exceptions, 2 KiB reasons (within limits)" "0 1" check "$work/exceptions-1000.yaml" -f json
 measure "1 MiB exception reason" 2 check "$work/reason-1mib.yaml" -f json
+measure "3,000 waived controls, every format (report budget)" "0 1" check "$work/big-waived.yaml" -c "$work/big-catalog.yaml" -o "$work/big.html" -o "$work/big.json" -o "$work/big.md" -o "$work/big.sarif" -o "$work/big.xml"
 measure "OSCAL: parameters nested 8 x 40" 2 catalog import "$work/oscal-nested.json"
 measure "OSCAL: parameters nested 3 x 40 (within budget)" 0 catalog import "$work/oscal-nested-within.json"
 measure "OSCAL: 400 KB of [" "0 2" catalog import "$work/oscal-brackets.json"

@@ -258,6 +258,19 @@ struct Settings {
 
 impl Settings {
     fn from_args(args: &CheckArgs) -> Result<Settings, Error> {
+        let mut settings = Settings::from_args_without_baseline(args)?;
+        settings.baseline = args
+            .baseline
+            .as_deref()
+            .map(crate::baseline::Baseline::load)
+            .transpose()
+            .map_err(|d| Error::Invalid(vec![d]))?;
+        Ok(settings)
+    }
+
+    /// The settings, leaving `--baseline` to the caller: a portfolio reads it as a
+    /// portfolio JSON, one baseline per client.
+    fn from_args_without_baseline(args: &CheckArgs) -> Result<Settings, Error> {
         let now = now()?;
         let today = args
             .today
@@ -266,12 +279,6 @@ impl Settings {
             fail_on: args.fail_on,
             min_severity: args.min_severity,
         };
-        let baseline = args
-            .baseline
-            .as_deref()
-            .map(crate::baseline::Baseline::load)
-            .transpose()
-            .map_err(|d| Error::Invalid(vec![d]))?;
         let opts = Options {
             today,
             policy,
@@ -283,7 +290,7 @@ impl Settings {
         Ok(Settings {
             opts,
             now,
-            baseline,
+            baseline: None,
             evidence,
         })
     }
@@ -346,6 +353,23 @@ struct Checked {
     rendered: Vec<String>,
     row: crate::portfolio::Row,
     report: crate::report::Report,
+    /// The run as a SARIF run, when [`Parts::sarif`] asked for it.
+    sarif: Option<report::sarif::Run>,
+    /// The run as one JUnit suite, when [`Parts::junit`] named it.
+    junit: Option<report::junit::TestSuite>,
+}
+
+/// What one arrangement's check needs beyond the run's settings, and the pieces a
+/// portfolio combines into one file.
+#[derive(Default, Clone, Copy)]
+struct Parts<'a> {
+    /// The report to compare with: the run's `--baseline`, or a portfolio client's own.
+    baseline: Option<&'a crate::baseline::Baseline>,
+    /// Keep the run as a SARIF run in category `gapcheck/NAME/` (a portfolio's
+    /// `-o x.sarif`).
+    sarif: Option<&'a str>,
+    /// Keep the run as one JUnit suite of this name (a portfolio's `-o x.xml`).
+    junit: Option<&'a str>,
 }
 
 fn check_one(
@@ -355,11 +379,11 @@ fn check_one(
     formats: &[Format],
     render_opts: &report::RenderOptions,
     evidence: Option<&crate::evidence::Evidence>,
+    parts: Parts<'_>,
 ) -> Result<Checked, report::RenderError> {
     let assessment = report::Assessment::with_evidence(registry, a, &settings.opts, evidence);
-    let comparison = settings
+    let comparison = parts
         .baseline
-        .as_ref()
         .map(|b| b.compare(&assessment.evaluation.findings));
     let generated_at = settings.now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
     let run = assessment.run(
@@ -376,6 +400,10 @@ fn check_one(
         .iter()
         .map(|f| prepared.render(*f, render_opts))
         .collect::<Result<Vec<_>, _>>()?;
+    let sarif = parts
+        .sarif
+        .map(|name| prepared.sarif_run(render_opts, name));
+    let junit = parts.junit.map(|name| prepared.junit_suite(name));
     let report = prepared.report;
     let row = crate::portfolio::Row::new(&run, &report);
     Ok(Checked {
@@ -383,6 +411,8 @@ fn check_one(
         rendered,
         row,
         report,
+        sarif,
+        junit,
     })
 }
 
@@ -425,6 +455,7 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     print_warnings(&registry.warnings);
     let (shown, text) = read?;
     let a = load_arrangement_text(&shown, &text, &registry)?;
+    let arrangement_bytes = text.len() as u64;
     drop(text);
     let mut inputs = vec![path.clone()];
     inputs.extend(args.catalogs.catalogs.iter().cloned());
@@ -475,10 +506,27 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
         &formats,
         &file_opts,
         evidence.as_ref(),
+        Parts {
+            baseline: settings.baseline.as_ref(),
+            ..Parts::default()
+        },
     )?;
     if args.format == Format::Text && color_stdout() {
         *checked.rendered.last_mut().expect("stdout format") =
             crate::report::text::render(&checked.report, true);
+    }
+    // The size budget (issue 11): checked on everything rendered before anything is written.
+    let input = arrangement_bytes
+        + crate::output::budget::input_bytes(
+            catalog_files(&registry)
+                .collect::<Vec<_>>()
+                .iter()
+                .chain(&args.evidence.paths)
+                .chain(&args.evidence.maps)
+                .map(PathBuf::as_path),
+        );
+    for (text, f) in checked.rendered.iter().zip(&formats) {
+        over_budget(&a.path, *f, text.len(), input)?;
     }
     let stdout = checked.rendered.pop().expect("stdout format");
     let files: Vec<(&std::path::Path, &[u8])> = out_formats
@@ -494,6 +542,27 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     };
     term::print(&stdout, content)?;
     Ok(if checked.passed { 0 } else { 1 })
+}
+
+/// Refuses a report of `bytes` over the budget for `input` bytes of input
+/// (`output::budget`), located at the arrangement it is a report of.
+fn over_budget(arrangement: &str, format: Format, bytes: usize, input: u64) -> Result<(), Error> {
+    let budget = crate::output::budget::report_budget(input);
+    if bytes as u64 <= budget {
+        return Ok(());
+    }
+    Err(Error::Invalid(vec![Diagnostic {
+        level: Level::Error,
+        file: arrangement.to_owned(),
+        pos: Some(crate::diag::Pos::new(1, 1)),
+        message: format!(
+            "the {format} report would be {bytes} bytes, over its budget of {budget} bytes ({} MiB + {} × the {input} bytes of input); nothing was written",
+            crate::output::budget::MAX_REPORT_FIXED_BYTES >> 20,
+            crate::output::budget::MAX_REPORT_INPUT_FACTOR,
+        ),
+        help: Some("shorten the texts repeated per finding (exception reasons, names) or check fewer controls (--select, fewer frameworks); README, \"Limits\"".into()),
+        source_line: None,
+    }]))
 }
 
 /// `-o DIR/` for one arrangement: its default set of reports in DIR, named after the

@@ -415,6 +415,33 @@ fn a_fifo_named_on_the_command_line_is_refused_without_blocking() {
 
 #[cfg(unix)]
 #[test]
+fn a_fifo_named_as_evidence_is_refused_without_blocking() {
+    let dir = tempdir();
+    // Each evidence format: CSV and JSON Lines are streamed by the evidence reader, YAML
+    // records are read like the other YAML inputs.
+    for name in ["pipe.csv", "pipe.jsonl", "pipe.yaml"] {
+        let fifo = dir.path().join(name);
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo runs");
+        assert!(status.success());
+        // Nothing ever writes to it: opening it would block forever.
+        let stderr = refused(&[
+            "check".to_owned(),
+            "fixtures/managed.yaml".to_owned(),
+            "--evidence".to_owned(),
+            s(&fifo),
+        ]);
+        assert!(
+            stderr.contains(&format!("{name}: error: is not a regular file (a FIFO)")),
+            "{name}: {stderr}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
 fn symlink_loops_and_dangling_links_in_a_catalog_directory_are_errors() {
     use std::os::unix::fs::symlink;
     let dir = tempdir();

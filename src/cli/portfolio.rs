@@ -3,22 +3,33 @@
 
 use super::*;
 
+/// One client's work: its arrangement, its evidence and its own baseline, if any.
+type Job<'a> = (
+    &'a Arrangement,
+    Option<&'a crate::evidence::Evidence>,
+    Option<&'a crate::baseline::Baseline>,
+    // Bytes of its input, for the report size budget.
+    u64,
+);
+
 /// The formats written per arrangement, and for the index, with `-o DIR/`.
 pub(super) const PORTFOLIO_FORMATS: [Format; 3] = [Format::Json, Format::Markdown, Format::Html];
 
 pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
-    if args.baseline.is_some() {
-        return Err(Error::Usage("--baseline compares one arrangement's report; it is not supported with several arrangements".into()));
-    }
     let index_format = |f: Format| {
         matches!(
             f,
-            Format::Json | Format::Markdown | Format::Html | Format::Text
+            Format::Json
+                | Format::Markdown
+                | Format::Html
+                | Format::Text
+                | Format::Sarif
+                | Format::Junit
         )
     };
     if !index_format(args.format) {
         return Err(Error::Usage(format!(
-            "a portfolio prints text, json, markdown or html, not {}",
+            "a portfolio prints text, json, markdown, html, sarif or junit, not {}",
             args.format
         )));
     }
@@ -31,7 +42,7 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
             let f = output_formats(std::slice::from_ref(o))?[0].1;
             if !index_format(f) || f == Format::Text {
                 return Err(Error::Usage(format!(
-                    "{}: a portfolio writes .json, .md or .html files, or a directory (`-o reports/`)",
+                    "{}: a portfolio writes .json, .md, .html, .sarif or .xml (JUnit) files, or a directory (`-o reports/`)",
                     o.display()
                 )));
             }
@@ -110,7 +121,11 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
     for (o, _) in &files {
         atomic::refuse_inputs(o, &inputs)?;
     }
-    let settings = Settings::from_args(&args)?;
+    let settings = Settings::from_args_without_baseline(&args)?;
+    let baselines = match &args.baseline {
+        None => Vec::new(),
+        Some(b) => client_baselines(b, &arrangements, args.baseline_other_organization)?,
+    };
     let emptied: Vec<Diagnostic> = arrangements
         .iter()
         .flat_map(|a| evaluate::emptied_frameworks(&registry, a, &settings.opts))
@@ -186,6 +201,12 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
         .iter()
         .map(|d| atomic::StagedDir::begin(d, &inputs))
         .collect::<Result<Vec<_>, _>>()?;
+    let sarif_wanted =
+        args.format == Format::Sarif || files.iter().any(|(_, f)| *f == Format::Sarif);
+    let junit_wanted =
+        args.format == Format::Junit || files.iter().any(|(_, f)| *f == Format::Junit);
+    let mut sarif_runs = Vec::new();
+    let mut junit_suites = Vec::new();
     let json_wanted = !staged.is_empty()
         || args.format == Format::Json
         || files.iter().any(|(_, f)| *f == Format::Json);
@@ -225,10 +246,43 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
                 .map_err(json_err(Path::new("<memory>")))?,
         ),
     };
-    let jobs: Vec<(&Arrangement, Option<&crate::evidence::Evidence>)> = arrangements
+    // Each client's input for the size budget: its file, every catalog file, its evidence.
+    let shared_input = crate::output::budget::input_bytes(
+        catalog_files(&registry)
+            .collect::<Vec<_>>()
+            .iter()
+            .chain(&args.evidence.maps)
+            .map(PathBuf::as_path),
+    );
+    let client_input = |a: &Arrangement, stem: &String| {
+        let own: Vec<PathBuf> = args
+            .evidence
+            .paths
+            .iter()
+            .map(|d| d.join(stem.as_str()))
+            .chain([PathBuf::from(&a.path)])
+            .collect();
+        shared_input + crate::output::budget::input_bytes(own.iter().map(PathBuf::as_path))
+    };
+    let jobs: Vec<Job> = arrangements
         .iter()
         .zip(evidence.iter().map(Option::as_ref))
+        .zip(&stems)
+        .enumerate()
+        .map(|(i, ((a, ev), stem))| {
+            (
+                a,
+                ev,
+                baselines.get(i).and_then(Option::as_ref),
+                client_input(a, stem),
+            )
+        })
         .collect();
+    // A file about every client (the portfolio JSON, SARIF log, JUnit file) may be as large
+    // as their reports together: the sum of their budgets.
+    let total_budget = jobs.iter().fold(0u64, |t, j| {
+        t.saturating_add(crate::output::budget::report_budget(j.3))
+    });
     let mut rows = Vec::with_capacity(jobs.len());
     // A few clients per core at a time: enough to keep the cores busy, few enough that
     // memory does not grow with the portfolio.
@@ -237,11 +291,18 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
         if atomic::interrupted() {
             return Err(atomic::OutputError::Interrupted.into());
         }
-        let batch: Vec<(&(&Arrangement, Option<&crate::evidence::Evidence>), &String)> =
-            jobs.iter().zip(names).collect();
+        let batch: Vec<(&Job, &String)> = jobs.iter().zip(names).collect();
         // Each worker writes its client's files itself, so rendering and writing overlap.
-        let checked = crate::parallel::map(&batch, threads, |((a, ev), name)| {
-            let mut c = check_one(&registry, a, &settings, per_file, &render_opts, *ev)?;
+        let checked = crate::parallel::map(&batch, threads, |((a, ev, baseline, input), name)| {
+            let parts = Parts {
+                baseline: *baseline,
+                sarif: sarif_wanted.then_some(name.as_str()),
+                junit: junit_wanted.then_some(name.as_str()),
+            };
+            let mut c = check_one(&registry, a, &settings, per_file, &render_opts, *ev, parts)?;
+            for (text, f) in c.rendered.iter().zip(per_file) {
+                over_budget(&a.path, *f, text.len(), *input)?;
+            }
             if !staged.is_empty() {
                 c.row.reports = PORTFOLIO_FORMATS
                     .iter()
@@ -257,7 +318,9 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
             Ok::<_, Error>(c)
         });
         for c in checked {
-            let c = c?;
+            let mut c = c?;
+            sarif_runs.extend(c.sarif.take());
+            junit_suites.extend(c.junit.take());
             if let Some(w) = &mut json {
                 w.report(&c.report)
                     .map_err(json_err(Path::new("index.json")))?;
@@ -283,6 +346,8 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
         {
             JsonOut::File(p, f) => {
                 let f = f.into_inner().map_err(|e| json_err(&p)(e.into_error()))?;
+                let len = f.metadata().map_err(json_err(&p))?.len();
+                portfolio_over_budget("portfolio JSON", len, total_budget, jobs.len())?;
                 staged[0].close(&p, f)?;
                 for dir in &staged[1..] {
                     std::fs::copy(&p, dir.staged_path("index.json"))
@@ -292,11 +357,30 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
                     json_bytes = Some(std::fs::read(&p).map_err(json_err(&p))?);
                 }
             }
-            JsonOut::Memory(v) => json_bytes = Some(v),
+            JsonOut::Memory(v) => {
+                portfolio_over_budget("portfolio JSON", v.len() as u64, total_budget, jobs.len())?;
+                json_bytes = Some(v);
+            }
         }
+    }
+    // One SARIF log with a run per client, one JUnit file with a suite per client, in the
+    // order of the index rows.
+    let sarif_log = sarif_wanted.then(|| report::sarif::log(sarif_runs));
+    let junit_doc = if junit_wanted {
+        Some(report::junit::document(junit_suites)?)
+    } else {
+        None
+    };
+    for (what, bytes) in [
+        ("SARIF log", sarif_log.as_ref().map(String::len)),
+        ("JUnit file", junit_doc.as_ref().map(String::len)),
+    ] {
+        portfolio_over_budget(what, bytes.unwrap_or(0) as u64, total_budget, jobs.len())?;
     }
     let render_index = |f: Format| -> String {
         match f {
+            Format::Sarif => sarif_log.clone().unwrap_or_default(),
+            Format::Junit => junit_doc.clone().unwrap_or_default(),
             Format::Json => {
                 String::from_utf8_lossy(json_bytes.as_deref().unwrap_or_default()).into_owned()
             }
@@ -340,4 +424,95 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
         return Ok(2);
     }
     Ok(if index.summary.failed == 0 { 0 } else { 1 })
+}
+
+/// Each client's baseline from a portfolio's `--baseline`: a portfolio JSON
+/// (`gapcheck/portfolio/v1`) of an earlier run, whose `reports` hold each client's full
+/// report. A client is matched with the report whose `arrangement.path` is its path as given
+/// or found (the path its report name is made from); a client without one is compared with
+/// nothing (judged as without `--baseline`) and said so on stderr.
+fn client_baselines(
+    path: &Path,
+    arrangements: &[Arrangement],
+    other_organization: bool,
+) -> Result<Vec<Option<crate::baseline::Baseline>>, Error> {
+    let shown = path.display().to_string();
+    let text = catalog::read_text(path).map_err(|d| Error::Invalid(vec![d]))?;
+    let fail = |line: usize, column: usize, message: String| {
+        let mut sink = crate::diag::Sink::new(shown.as_str(), &text);
+        let pos = (line > 0).then(|| crate::diag::Pos::new(line as u32, column as u32));
+        sink.push(
+            Level::Error,
+            pos,
+            message,
+            Some("with several arrangements, pass the portfolio JSON of an earlier run (`-o reports/` writes it as index.json, `-f json` prints it)".into()),
+        );
+        Error::Invalid(sink.diagnostics)
+    };
+    let old: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        // The position is the diagnostic's; serde_json's message repeats it.
+        let message = e.to_string();
+        let message = message
+            .rsplit_once(" at line ")
+            .map_or(message.as_str(), |(m, _)| m);
+        fail(e.line(), e.column(), format!("not valid JSON: {message}"))
+    })?;
+    if old["schema"] != crate::portfolio::SCHEMA {
+        return Err(fail(
+            1,
+            1,
+            format!(
+                "baseline is not a portfolio JSON (`schema` is not `{}`)",
+                crate::portfolio::SCHEMA
+            ),
+        ));
+    }
+    let Some(reports) = old["reports"].as_array() else {
+        return Err(fail(1, 1, "baseline has no `reports` list".into()));
+    };
+    let mut by_path = std::collections::HashMap::new();
+    for (i, r) in reports.iter().enumerate() {
+        if let Some(p) = r["arrangement"]["path"].as_str() {
+            by_path.entry(p.to_owned()).or_insert(i);
+        }
+    }
+    let mut out = Vec::new();
+    let mut diags = Vec::new();
+    for a in arrangements {
+        let Some(&i) = by_path.get(&a.path) else {
+            term::eprintln(&format!(
+                "gapcheck: {}: not in the baseline {shown}; compared with nothing (judged as without --baseline)",
+                a.path
+            ));
+            out.push(None);
+            continue;
+        };
+        // The entry alone, re-printed: messages about it name the entry, and their lines
+        // count within it.
+        let entry = serde_json::to_string_pretty(&reports[i]).expect("JSON value serializes");
+        let b = crate::baseline::Baseline::parse(format!("{shown} (reports[{i}])"), entry)
+            .map_err(|d| Error::Invalid(vec![d]))?;
+        if let Some(d) = b.check_organization(&a.organization.name, other_organization) {
+            match d.level {
+                Level::Error => diags.push(d),
+                _ => print_warnings(&[d]),
+            }
+        }
+        out.push(Some(b));
+    }
+    if !diags.is_empty() {
+        return Err(Error::Invalid(diags));
+    }
+    Ok(out)
+}
+
+/// Refuses a file about every client over the sum of their budgets (`output::budget`).
+/// Nothing is written: the staging directories are dropped, the files not yet written.
+fn portfolio_over_budget(what: &str, bytes: u64, budget: u64, clients: usize) -> Result<(), Error> {
+    if bytes <= budget {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "the {what} would be {bytes} bytes, over the {budget} bytes its {clients} arrangements' report budgets allow together (README, \"Limits\"); nothing was written"
+    )))
 }

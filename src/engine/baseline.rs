@@ -130,6 +130,13 @@ impl Baseline {
     pub fn load(path: &Path) -> Result<Baseline, Diagnostic> {
         let shown = path.display().to_string();
         let text = crate::catalog::read_text(path)?;
+        Baseline::parse(shown, text)
+    }
+
+    /// A baseline from a report's JSON text already read; `shown` names it in messages.
+    /// A portfolio's baseline is one report of a portfolio JSON, picked out by the CLI (the
+    /// engine knows nothing of the portfolio format, which the output layer defines).
+    pub fn parse(shown: String, text: String) -> Result<Baseline, Diagnostic> {
         let old: OldReport = serde_json::from_str(&text).map_err(|e| {
             let pos = (e.line() > 0).then(|| value_start(&text, e.line(), e.column()));
             let message = match e.classify() {

@@ -2,6 +2,7 @@
 //! OSCAL exports, JSON Schemas — and the atomic file writer they all go through.
 
 pub mod atomic;
+pub mod budget;
 pub mod export;
 pub mod portfolio;
 pub mod report;

@@ -297,6 +297,11 @@ fn open(path: &Path) -> Result<Source, (String, &'static str)> {
     if meta.is_dir() {
         return Err(("is a directory".into(), "name a file"));
     }
+    // As for every file named on the command line: opening a FIFO nothing writes to would
+    // wait forever, and a device may never end.
+    if let Some(why) = crate::regular::refusal(&meta) {
+        return Err((why, crate::regular::HELP));
+    }
     if meta.len() > MAX_FILE_BYTES {
         return Err((
             format!(

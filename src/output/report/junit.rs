@@ -3,7 +3,9 @@
 //!
 //! No time stamps or durations are written, so the file is byte-identical across runs.
 
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus};
+
+pub use quick_junit::TestSuite;
 
 use super::{RenderError, Run};
 use crate::evaluate::{Finding, Status};
@@ -76,24 +78,59 @@ fn case(
 }
 
 pub fn render(run: &Run) -> Result<String, RenderError> {
-    let mut report = Report::new("gapcheck");
+    document(suites(run))
+}
+
+/// A suite per selected catalog (by its profile), as a single arrangement's file has them.
+fn suites(run: &Run) -> Vec<TestSuite> {
+    run.evaluation
+        .scopes
+        .iter()
+        .map(|scope| {
+            let name = match &scope.profile {
+                Some(p) => format!("{} [{p}]", scope.catalog.id),
+                None => scope.catalog.id.clone(),
+            };
+            let mut suite = labelled(run, name);
+            suite.add_test_cases(scope_cases(run, scope));
+            suite
+        })
+        .collect()
+}
+
+/// One suite holding every test case of the run, named `name`, for a portfolio: CI
+/// dashboards group by suite, and the client is what a portfolio's reader groups by. Each
+/// case keeps its catalog as class name, so nothing of the per-catalog suites is lost.
+pub fn client_suite(run: &Run, name: &str) -> TestSuite {
+    let mut suite = labelled(run, name.to_owned());
     for scope in &run.evaluation.scopes {
-        let name = match &scope.profile {
-            Some(p) => format!("{} [{p}]", scope.catalog.id),
-            None => scope.catalog.id.clone(),
-        };
-        let mut suite = TestSuite::new(name);
-        suite.add_property(("arrangement", run.arrangement.path.as_str()));
-        suite.add_property(("organization", run.arrangement.organization.name.as_str()));
-        suite.add_test_cases(
-            run.evaluation
-                .findings
-                .iter()
-                .filter(|f| f.catalog.id == scope.catalog.id)
-                .map(|f| case(f, scope.profile.as_deref(), run.baseline)),
-        );
-        report.add_test_suite(suite);
+        suite.add_test_cases(scope_cases(run, scope));
     }
+    suite
+}
+
+fn labelled(run: &Run, name: String) -> TestSuite {
+    let mut suite = TestSuite::new(name);
+    suite.add_property(("arrangement", run.arrangement.path.as_str()));
+    suite.add_property(("organization", run.arrangement.organization.name.as_str()));
+    suite
+}
+
+fn scope_cases<'a>(
+    run: &'a Run,
+    scope: &'a crate::evaluate::Scope<'_>,
+) -> impl Iterator<Item = TestCase> + 'a {
+    run.evaluation
+        .findings
+        .iter()
+        .filter(move |f| f.catalog.id == scope.catalog.id)
+        .map(move |f| case(f, scope.profile.as_deref(), run.baseline))
+}
+
+/// The JUnit document of `suites`, in their order.
+pub fn document(suites: Vec<TestSuite>) -> Result<String, RenderError> {
+    let mut report = Report::new("gapcheck");
+    report.add_test_suites(suites);
     let xml = report
         .to_string()
         .map_err(|e| RenderError::Junit(e.to_string()))?;

@@ -264,6 +264,18 @@ impl<'r> Prepared<'r> {
             Format::Csv => csv::render(self.run),
         })
     }
+
+    /// This run as one SARIF `run` in category `gapcheck/NAME/`, for a portfolio's log of
+    /// one run per arrangement.
+    pub fn sarif_run(&self, opts: &RenderOptions, name: &str) -> sarif::Run {
+        sarif::categorized(sarif::sarif_run(self.run, opts.sarif_root), name)
+    }
+
+    /// This run as one JUnit suite named `name`, for a portfolio's file of one suite per
+    /// arrangement.
+    pub fn junit_suite(&self, name: &str) -> junit::TestSuite {
+        junit::client_suite(self.run, name)
+    }
 }
 
 /// Renders one format.

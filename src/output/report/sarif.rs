@@ -12,8 +12,10 @@ use std::path::{Path, PathBuf};
 use serde_sarif::sarif::{
     ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
     Region, ReportingDescriptor, Result as SarifResult, ResultBaselineState, ResultColumnKind,
-    ResultLevel, Run, Sarif, Tool, ToolComponent, Version,
+    ResultLevel, RunAutomationDetails, Sarif, Tool, ToolComponent, Version,
 };
+
+pub use serde_sarif::sarif::Run;
 
 use super::Run as ReportRun;
 use crate::catalog::Severity;
@@ -292,6 +294,12 @@ fn typed(v: impl serde::Serialize) -> serde_json::Value {
 
 /// Renders the run; `root` is `--sarif-root` (default: the git top level above the file).
 pub fn render(run: &ReportRun, root: Option<&Path>) -> String {
+    log(vec![sarif_run(run, root)])
+}
+
+/// The run's SARIF `run` object: its rules, and its results located in its arrangement.
+/// A portfolio's log is one of these per arrangement ([`log`]).
+pub fn sarif_run(run: &ReportRun, root: Option<&Path>) -> Run {
     let artifact = artifact_uri(&run.arrangement.path, root);
     let evaluated: Vec<&Finding> = run
         .evaluation
@@ -315,15 +323,34 @@ pub fn render(run: &ReportRun, root: Option<&Path>) -> String {
     driver.information_uri = Some(INFORMATION_URI)
         .filter(|u| !u.is_empty())
         .map(str::to_owned);
-    let sarif_run = Run::builder()
+    Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .results(results)
         .column_kind(typed(ResultColumnKind::UnicodeCodePoints))
-        .build();
+        .build()
+}
+
+/// `run` with its own `automationDetails.id` (`gapcheck/NAME/`: the category, with the run
+/// id left empty), for a portfolio's log: GitHub code scanning stopped combining runs of one
+/// tool and category in one upload (changelog 2024-05-06, removed June 2025), and the
+/// upload action takes a run's `automationDetails.id` over its own `category` input.
+pub fn categorized(mut run: Run, name: &str) -> Run {
+    run.automation_details = Some(
+        RunAutomationDetails::builder()
+            .id(format!("gapcheck/{name}/"))
+            .build(),
+    );
+    run
+}
+
+/// A SARIF log of `runs`, in their order: one run for one arrangement, one per arrangement
+/// for a portfolio (SARIF's own way to carry several analyses in one file; each run then
+/// carries its own category, [`categorized`]).
+pub fn log(runs: Vec<Run>) -> String {
     let sarif = Sarif::builder()
         .schema(SCHEMA_URI)
         .version(typed(Version::V2_1_0))
-        .runs(vec![sarif_run])
+        .runs(runs)
         .build();
     let mut s = serde_json::to_string_pretty(&sarif).expect("SARIF serializes");
     s.push('\n');

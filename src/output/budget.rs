@@ -1,0 +1,81 @@
+//! The size budget of a report relative to its input (issue 11, round two): the per-string
+//! caps bound what one finding can carry, and this bounds the whole, so no input within the
+//! file limits can make a report that fills a disk or a CI artifact store.
+//!
+//! Measured (README, "Limits"): the fixtures' largest report is 272 KB (HTML of
+//! `fixtures/hostile.yaml`, 2.8 KB); every built-in framework at once with a catch-all
+//! exception carrying the longest reason and names allowed gives 2.2 MB of HTML from 5.6 KB;
+//! a 341 KB user catalog of 3,000 minimal controls all waived by such an exception gives
+//! 9.6 MB of HTML (28× its input). The fixed part covers the built-in catalogs' text, which
+//! is not input; the factor covers what grows with the input.
+
+/// Bytes any one report may have whatever its input: the built-in catalogs' text.
+pub const MAX_REPORT_FIXED_BYTES: u64 = 16 << 20;
+
+/// Bytes a report may add per byte of input (arrangement, user catalogs, evidence).
+pub const MAX_REPORT_INPUT_FACTOR: u64 = 32;
+
+/// The largest report allowed for `input_bytes` of input.
+pub fn report_budget(input_bytes: u64) -> u64 {
+    fixed_bytes().saturating_add(MAX_REPORT_INPUT_FACTOR.saturating_mul(input_bytes))
+}
+
+/// [`MAX_REPORT_FIXED_BYTES`], or in debug builds `GAPCHECK_TEST_REPORT_FIXED_BYTES`, so a
+/// test can reach the limit with a small fixture. Release builds have no such knob.
+fn fixed_bytes() -> u64 {
+    #[cfg(debug_assertions)]
+    if let Some(n) = std::env::var("GAPCHECK_TEST_REPORT_FIXED_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        return n;
+    }
+    MAX_REPORT_FIXED_BYTES
+}
+
+/// The bytes of the input files under `paths` (a directory's regular files, recursively,
+/// without following links), for the budget. Unreadable entries count nothing: reading
+/// them is the loaders' business, and they report it.
+pub fn input_bytes<'a>(paths: impl IntoIterator<Item = &'a std::path::Path>) -> u64 {
+    let mut total = 0u64;
+    let mut stack: Vec<std::path::PathBuf> = paths.into_iter().map(|p| p.to_path_buf()).collect();
+    while let Some(p) = stack.pop() {
+        let Ok(meta) = std::fs::symlink_metadata(&p) else {
+            continue;
+        };
+        let meta = if meta.file_type().is_symlink() {
+            // A path named directly may be a link; links inside directories are not
+            // followed (the evidence reader does not follow them either).
+            match std::fs::metadata(&p) {
+                Ok(m) if m.is_file() => m,
+                _ => continue,
+            }
+        } else {
+            meta
+        };
+        if meta.is_file() {
+            total = total.saturating_add(meta.len());
+        } else if meta.is_dir()
+            && let Ok(entries) = std::fs::read_dir(&p)
+        {
+            for e in entries.flatten() {
+                if e.file_type().is_ok_and(|t| !t.is_symlink()) {
+                    stack.push(e.path());
+                }
+            }
+        }
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_grows_with_the_input() {
+        assert_eq!(report_budget(0), fixed_bytes());
+        assert_eq!(report_budget(1000), fixed_bytes() + 32_000);
+        assert_eq!(report_budget(u64::MAX), u64::MAX);
+    }
+}
