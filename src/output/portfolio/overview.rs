@@ -5,7 +5,8 @@
 
 use serde::Serialize;
 
-use super::{EvidenceRow, Index, Row, sprs_cell};
+use super::render::sprs_cell;
+use super::{EvidenceRow, Index, Row};
 
 /// A client's standing in the index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
