@@ -1168,45 +1168,18 @@ fn markdown_never_autolinks_user_strings() {
 /// anchors, and every `id` in the report is unique (issue 11 item 12).
 #[test]
 fn html_anchors_are_unique_when_control_ids_slug_alike() {
-    let dir = tempfile::tempdir().unwrap();
-    let catalog = dir.path().join("catalog.yaml");
     let mut controls = String::new();
     for id in ["T-1", "T.1", "t-1", "T(1)"] {
         controls.push_str(&format!(
             "  - id: '{id}'\n    title: Control {id}\n    citation: test {id}\n    statement: Monitored.\n    severity: high\n    rationale: test\n    requires: {{capability: system-monitoring}}\n"
         ));
     }
-    std::fs::write(
-        &catalog,
-        format!(
+    let html = check_with_catalog(
+        "slugs",
+        &format!(
             "catalog:\n  id: slugs\n  title: Slug test\n  version: \"1\"\ncontrols:\n{controls}"
         ),
-    )
-    .unwrap();
-    let arrangement = dir.path().join("a.yaml");
-    std::fs::write(
-        &arrangement,
-        "gapcheck: 1\norganization:\n  name: Slug Co\n  employees: 5\nmodel: managed\nframeworks:\n  - slugs\nproviders:\n  msp:\n    kind: msp\n    name: MSP\n    coverage: 24x7\nresponsibilities:\n  system-monitoring: {owner: msp, cadence: continuous}\n",
-    )
-    .unwrap();
-    let out = gapcheck()
-        .arg("check")
-        .arg(&arrangement)
-        .args([
-            "-c",
-            catalog.to_str().unwrap(),
-            "--today",
-            TODAY,
-            "-f",
-            "html",
-        ])
-        .output()
-        .unwrap();
-    let html = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        "html",
     );
     let ids: Vec<&str> = regex::Regex::new(r#" id="([^"]+)""#)
         .unwrap()
@@ -1224,45 +1197,48 @@ fn html_anchors_are_unique_when_control_ids_slug_alike() {
     assert_eq!(unique.len(), ids.len(), "duplicate ids in {ids:?}");
 }
 
+/// Checks a one-provider managed arrangement selecting `framework` against a user catalog
+/// written from `catalog_yaml`, and returns the report in `format` (exit 0 or 1 required).
+fn check_with_catalog(framework: &str, catalog_yaml: &str, format: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalog.yaml");
+    std::fs::write(&catalog, catalog_yaml).unwrap();
+    let arrangement = dir.path().join("a.yaml");
+    std::fs::write(
+        &arrangement,
+        format!("gapcheck: 1\norganization:\n  name: Test Co\n  employees: 5\nmodel: managed\nframeworks:\n  - {framework}\nproviders:\n  msp:\n    kind: msp\n    name: MSP\n    coverage: 24x7\nresponsibilities:\n  system-monitoring: {{owner: msp, cadence: continuous}}\n"),
+    )
+    .unwrap();
+    let out = gapcheck()
+        .arg("check")
+        .arg(&arrangement)
+        .args([
+            "-c",
+            catalog.to_str().unwrap(),
+            "--today",
+            TODAY,
+            "-f",
+            format,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// SARIF `helpUri` comes only from an absolute http(s) catalog `url`; free text and
 /// `javascript:` are left out (issue 11 item 12).
 #[test]
 fn sarif_help_uri_only_from_http_urls() {
     let sarif_with = |url: &str| -> Value {
-        let dir = tempfile::tempdir().unwrap();
-        let catalog = dir.path().join("catalog.yaml");
-        std::fs::write(
-            &catalog,
-            format!(
-                "catalog:\n  id: urls\n  title: URL test\n  version: \"1\"\n  url: '{url}'\ncontrols:\n  - id: U-1\n    title: One\n    citation: test\n    statement: Monitored.\n    severity: high\n    rationale: test\n    requires: {{capability: system-monitoring}}\n"
-            ),
-        )
-        .unwrap();
-        let arrangement = dir.path().join("a.yaml");
-        std::fs::write(
-            &arrangement,
-            "gapcheck: 1\norganization:\n  name: URL Co\n  employees: 5\nmodel: managed\nframeworks:\n  - urls\nproviders:\n  msp:\n    kind: msp\n    name: MSP\n    coverage: 24x7\nresponsibilities:\n  system-monitoring: {owner: msp, cadence: continuous}\n",
-        )
-        .unwrap();
-        let out = gapcheck()
-            .arg("check")
-            .arg(&arrangement)
-            .args([
-                "-c",
-                catalog.to_str().unwrap(),
-                "--today",
-                TODAY,
-                "-f",
-                "sarif",
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            matches!(out.status.code(), Some(0 | 1)),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let catalog = format!(
+            "catalog:\n  id: urls\n  title: URL test\n  version: \"1\"\n  url: '{url}'\ncontrols:\n  - id: U-1\n    title: One\n    citation: test\n    statement: Monitored.\n    severity: high\n    rationale: test\n    requires: {{capability: system-monitoring}}\n"
         );
-        serde_json::from_slice(&out.stdout).unwrap()
+        serde_json::from_str(&check_with_catalog("urls", &catalog, "sarif")).unwrap()
     };
     let rule = |v: &Value| v["runs"][0]["tool"]["driver"]["rules"][0].clone();
     let good = sarif_with("https://example.org/controls");
