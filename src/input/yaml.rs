@@ -10,6 +10,9 @@ use serde_saphyr::{Budget, DuplicateKeyPolicy, Options, Spanned};
 
 use crate::diag::{Pos, Sink};
 
+#[path = "yaml_events.rs"]
+mod events;
+
 /// Largest input file accepted, in bytes. Real catalogs are a few hundred kilobytes; the cap
 /// keeps a hostile or mistaken input from exhausting memory (parsing holds about three times
 /// the file's size).
@@ -227,7 +230,32 @@ pub(crate) fn options() -> Options {
 
 /// Parses one YAML document. A syntax error, a duplicate key or a breached limit is reported
 /// into `sink` with its position and `None` is returned.
+///
+/// Valid files are read by the fast path (`yaml_events.rs`: the tree built from the parser's
+/// events); whatever it declines — every error among it — is parsed again through serde, so
+/// trees and diagnostics are those of [`parse_reference`].
 pub fn parse(source: &str, sink: &mut Sink) -> Option<Node> {
+    let text = document_text(source, sink)?;
+    match events::parse(text) {
+        Ok(node) => Some(node),
+        Err(events::GiveUp) => parse_serde(text, sink),
+    }
+}
+
+/// [`parse`] through serde-saphyr's deserializer only: the reference the fast path is
+/// tested against (tests/yaml_events.rs) and measured against (benches/yaml_parsers.rs).
+pub fn parse_reference(source: &str, sink: &mut Sink) -> Option<Node> {
+    parse_serde(document_text(source, sink)?, sink)
+}
+
+/// [`parse`]'s fast path alone: `None` where it would hand the file to serde-saphyr.
+pub fn parse_events(source: &str) -> Option<Node> {
+    let text = source.strip_prefix('\u{feff}').unwrap_or(source);
+    events::parse(text).ok()
+}
+
+/// The text to parse, or `None` with the diagnostic for a blank file.
+fn document_text<'s>(source: &'s str, sink: &mut Sink) -> Option<&'s str> {
     // A byte-order mark is legal at the very start of a YAML stream; strip it so positions
     // and the first key come out right.
     let text = source.strip_prefix('\u{feff}').unwrap_or(source);
@@ -239,6 +267,10 @@ pub fn parse(source: &str, sink: &mut Sink) -> Option<Node> {
         );
         return None;
     }
+    Some(text)
+}
+
+fn parse_serde(text: &str, sink: &mut Sink) -> Option<Node> {
     match serde_saphyr::from_str_with_options::<Node>(text, options()) {
         Ok(node) => Some(node),
         Err(e) => {
