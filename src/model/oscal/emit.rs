@@ -213,3 +213,36 @@ fn quote_into(out: &mut String, s: &str) -> u32 {
     out.push('"');
     written
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Columns count characters, as the parser does: a value after non-ASCII text on the
+    /// same line (a flow list of labels, a mapping's props) must still get its position.
+    #[test]
+    fn positions_after_non_ascii_text_match_the_parser() {
+        let mut y = Emitter::with_capacity(64);
+        let k = y.key(0, "k");
+        let item = |s: &str| Node {
+            pos: Pos::new(1, 1),
+            value: Value::Str(s.to_owned()),
+        };
+        let list = Node {
+            pos: Pos::new(1, 1),
+            value: Value::Seq(vec![
+                item("é “x” 漢字 🦀"),
+                item("\u{7f}tab\tend"),
+                item("y"),
+            ]),
+        };
+        let value = y.flow(&list);
+        y.newline();
+        let tree = Node {
+            pos: Pos::new(1, 1),
+            value: Value::Map(vec![(k, value)]),
+        };
+        let mut sink = Sink::new("t.yaml", &y.text);
+        assert_eq!(yaml::parse(&y.text, &mut sink), Some(tree), "{}", y.text);
+    }
+}
