@@ -181,6 +181,17 @@ pub fn oscal_import(data: &[u8]) {
                 imported.yaml.len(),
                 text.len()
             );
+            // The import validates the tree it built while writing instead of parsing its
+            // text back: that tree must be exactly what the text parses to.
+            if let Some(tree) = &imported.tree {
+                let mut sink = gapcheck::diag::Sink::new("imported.yaml", &imported.yaml);
+                let parsed = gapcheck::yaml::parse(&imported.yaml, &mut sink);
+                assert_eq!(
+                    parsed.as_ref(),
+                    Some(tree),
+                    "the import's tree is not what its text parses to"
+                );
+            }
             if let Err(e) = Registry::load_text(false, "imported.yaml", &imported.yaml) {
                 assert!(
                     e.0.iter().any(|d| d.level == Level::Error),

@@ -2,6 +2,8 @@
 //! controls, and errors that name the OSCAL path.
 
 mod common;
+#[path = "common/oscal.rs"]
+mod imports;
 
 use std::path::PathBuf;
 
@@ -54,12 +56,10 @@ fn with_id(id: &str) -> ImportOptions {
     }
 }
 
-/// The imported text loaded exactly as `-c` would load it.
-fn load(yaml: &str) -> Registry {
-    Registry::load_text(false, "imported.yaml", yaml).unwrap_or_else(|e| {
-        let shown: Vec<String> = e.0.iter().map(ToString::to_string).collect();
-        panic!("imported catalog does not load:\n{}", shown.join("\n"))
-    })
+/// The imported catalog loaded exactly as `-c` would load it (checking that the tree the
+/// import validated is what its text parses to).
+fn load(imported: &oscal::Imported) -> Registry {
+    imports::load(imported)
 }
 
 /// (printed id, title) of every control in the OSCAL file, read independently of the
@@ -101,7 +101,7 @@ fn nist_high_baseline_imports_with_official_ids_and_titles() {
     assert_eq!(imported.controls, expected.len());
     assert_eq!(imported.withdrawn, 0);
 
-    let registry = load(&imported.yaml);
+    let registry = load(&imported);
     let cat = registry.get("nist-high").unwrap();
     let got: Vec<(String, String)> = cat
         .controls
@@ -125,7 +125,7 @@ fn nist_high_baseline_imports_with_official_ids_and_titles() {
 #[test]
 fn statements_render_items_and_parameters_as_sp_800_53_prints_them() {
     let imported = oscal::import_file(&high_catalog(), None, &with_id("nist-high")).unwrap();
-    let registry = load(&imported.yaml);
+    let registry = load(&imported);
     let cat = registry.get("nist-high").unwrap();
 
     // A selection whose choice inserts another parameter.
@@ -169,7 +169,7 @@ fn statements_render_items_and_parameters_as_sp_800_53_prints_them() {
 #[test]
 fn related_links_become_references_inside_the_catalog() {
     let imported = oscal::import_file(&high_catalog(), None, &with_id("nist-high")).unwrap();
-    let registry = load(&imported.yaml);
+    let registry = load(&imported);
     let ca2 = registry.get("nist-high").unwrap().control("CA-2").unwrap();
     let related: Vec<String> = ca2.related.iter().map(ToString::to_string).collect();
     assert!(
@@ -207,7 +207,7 @@ fn withdrawn_controls_are_skipped_and_odd_text_survives() {
     assert_eq!(imported.controls, 3);
     assert_eq!(imported.withdrawn, 2);
     assert_eq!(imported.id, "tiny-quoted-catalog");
-    let registry = load(&imported.yaml);
+    let registry = load(&imported);
     let cat = registry.get("tiny-quoted-catalog").unwrap();
     assert_eq!(cat.title, "Tiny: \"quoted\" catalog");
     let ids: Vec<&str> = cat.controls.iter().map(|c| c.id.as_str()).collect();
@@ -232,6 +232,7 @@ fn yaml_input_gives_the_same_catalog_as_json() {
     let from_yaml =
         oscal::import_str("t.yaml", &yaml, false, None, &ImportOptions::default()).unwrap();
     assert_eq!(from_json.yaml, from_yaml.yaml);
+    load(&from_json);
 }
 
 /// A minimal block-style YAML writer for the test input (strings as JSON-quoted scalars).
@@ -347,7 +348,7 @@ fn mapping_assigns_requires_first_match_wins() {
         &ImportOptions::default(),
     )
     .unwrap();
-    let registry = load(&imported.yaml);
+    let registry = load(&imported);
     let cat = registry.get("tiny-quoted-catalog").unwrap();
 
     let xx1 = cat.control("XX-1").unwrap();
@@ -422,7 +423,7 @@ fn mapping_can_write_the_header_rationales_and_leave_out_unmapped_controls() {
     assert!(imported.warnings.is_empty(), "{:?}", imported.warnings);
     // The two categories (one has no prose, and is not read) and the unmapped subcategory.
     assert_eq!((imported.controls, imported.omitted), (1, 3));
-    let registry = load(&imported.yaml);
+    let registry = load(&imported);
     let cat = registry.get("nested-2.0").unwrap();
     assert_eq!(cat.title, "Nested outcomes 2.0");
     assert_eq!(cat.authority.as_deref(), Some("Example Institute"));

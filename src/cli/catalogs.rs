@@ -185,7 +185,17 @@ pub(super) fn import_catalog(
     .map_err(|e| Error::Invalid(e.into_diagnostics()))?;
     print_warnings(&imported.warnings);
     let shown = output.map_or_else(|| "<stdout>".to_owned(), |o| o.display().to_string());
-    Registry::load_text(builtin, &shown, &imported.yaml)?;
+    // The tree built with the text is validated as `-c` would validate the file, without
+    // parsing the text back (tests check that the tree is what the text parses to). When it
+    // does not validate, the text is loaded as written, so every message is exactly the one
+    // `-c` prints for the file.
+    let valid = imported
+        .tree
+        .as_ref()
+        .is_some_and(|tree| Registry::load_tree(builtin, &shown, &imported.yaml, tree).is_ok());
+    if !valid {
+        Registry::load_text(builtin, &shown, &imported.yaml)?;
+    }
     match output {
         Some(o) => {
             let mut inputs = vec![file.to_path_buf()];

@@ -327,6 +327,28 @@ impl Registry {
         Self::load_sources(builtin, &[(path.to_owned(), text.to_owned())], Vec::new())
     }
 
+    /// Like [`Registry::load_text`] for a catalog whose tree is already built (an OSCAL
+    /// import builds it while writing `text`): the same validation without parsing `text`
+    /// again. `root` must be what [`yaml::parse`] makes of `text`. As in
+    /// [`Registry::load_for`], only built-ins whose id occurs in `text` are decoded: a
+    /// catalog can clash with, extend or relate to a built-in only by writing its id.
+    pub fn load_tree(
+        builtin: bool,
+        path: &str,
+        text: &str,
+        root: &Node,
+    ) -> Result<Registry, LoadErrors> {
+        let prebuilt = if builtin {
+            compiled::decode(BUILTIN_COMPILED, |id| text.contains(id))
+        } else {
+            BTreeMap::new()
+        };
+        let vocabulary = Vocabulary::builtin();
+        let mut diags = Vec::new();
+        let files = read_tree(path, text, root, &vocabulary, &mut diags);
+        Self::merged(vocabulary, prebuilt, files.into_iter().collect(), diags)
+    }
+
     /// Decodes the built-in catalogs (validated when the binary was built) and parses the
     /// user catalog texts on every core (each file is independent; results keep their order,
     /// so merging and diagnostics stay deterministic), then merges.
@@ -434,6 +456,15 @@ impl Registry {
             diags.extend(d);
             files.extend(file);
         }
+        Self::merged(vocabulary, prebuilt, files, diags)
+    }
+
+    fn merged(
+        vocabulary: Vocabulary,
+        prebuilt: BTreeMap<String, Catalog>,
+        files: Vec<CatalogFile>,
+        mut diags: Vec<Diagnostic>,
+    ) -> Result<Registry, LoadErrors> {
         let registry = merge(vocabulary, prebuilt, files, &mut diags);
         if diags.iter().any(|d| d.level == crate::diag::Level::Error) {
             Err(LoadErrors(diags))

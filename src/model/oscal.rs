@@ -21,18 +21,22 @@ use crate::capability::Vocabulary;
 use crate::catalog::{self, Severity};
 use crate::decode::{self, Fields, Keyword};
 use crate::diag::{Diagnostic, Level, Pos, Sink};
-use crate::yaml::{self, Node, Value};
+use crate::yaml::{self, Key, Node, Value};
 
 mod convert;
+mod emit;
 mod mapping;
 mod profile;
+mod text;
 mod walk;
 
-pub use convert::quote;
 use convert::*;
+use emit::Emitter;
+pub use emit::quote;
 pub use mapping::Mapping;
 pub use profile::import_profile_file;
 use profile::*;
+use text::Text;
 use walk::*;
 pub use walk::{MAX_EXPANDED_BYTES, MAX_PARAM_DEPTH};
 
@@ -123,143 +127,154 @@ impl OscalError {
 /// An OSCAL document: a catalog, or a profile (a selection from a catalog, such as NIST's
 /// SP 800-53B baselines).
 #[derive(Debug, Deserialize)]
-struct Document {
-    #[serde(default)]
-    catalog: Option<OscalCatalog>,
-    #[serde(default)]
-    profile: Option<OscalProfile>,
+struct Document<'a> {
+    #[serde(borrow, default)]
+    catalog: Option<OscalCatalog<'a>>,
+    #[serde(borrow, default)]
+    profile: Option<OscalProfile<'a>>,
 }
 
 #[derive(Debug, Deserialize)]
-struct OscalProfile {
-    metadata: Metadata,
-    #[serde(default)]
-    imports: Vec<ProfileImport>,
+struct OscalProfile<'a> {
+    #[serde(borrow)]
+    metadata: Metadata<'a>,
+    #[serde(borrow, default)]
+    imports: Vec<ProfileImport<'a>>,
     /// Parameter settings and alterations: not applied (the import says so).
     #[serde(default)]
     modify: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize)]
-struct ProfileImport {
-    #[serde(default)]
-    href: String,
+struct ProfileImport<'a> {
+    #[serde(borrow, default)]
+    href: Text<'a>,
     #[serde(rename = "include-all", default)]
     include_all: Option<serde::de::IgnoredAny>,
-    #[serde(rename = "include-controls", default)]
-    include_controls: Vec<Selector>,
-    #[serde(rename = "exclude-controls", default)]
-    exclude_controls: Vec<Selector>,
+    #[serde(borrow, rename = "include-controls", default)]
+    include_controls: Vec<Selector<'a>>,
+    #[serde(borrow, rename = "exclude-controls", default)]
+    exclude_controls: Vec<Selector<'a>>,
 }
 
 #[derive(Debug, Deserialize)]
-struct Selector {
-    #[serde(rename = "with-ids", default)]
-    with_ids: Vec<String>,
+struct Selector<'a> {
+    #[serde(borrow, rename = "with-ids", default)]
+    with_ids: Vec<Text<'a>>,
     #[serde(default)]
     matching: Vec<serde::de::IgnoredAny>,
-    #[serde(rename = "with-child-controls", default)]
-    with_child_controls: Option<String>,
+    #[serde(borrow, rename = "with-child-controls", default)]
+    with_child_controls: Option<Text<'a>>,
 }
 
 #[derive(Debug, Deserialize)]
-struct OscalCatalog {
-    metadata: Metadata,
-    #[serde(default)]
-    params: Vec<Param>,
-    #[serde(default)]
-    controls: Vec<OscalControl>,
-    #[serde(default)]
-    groups: Vec<Group>,
+struct OscalCatalog<'a> {
+    #[serde(borrow)]
+    metadata: Metadata<'a>,
+    #[serde(borrow, default)]
+    params: Vec<Param<'a>>,
+    #[serde(borrow, default)]
+    controls: Vec<OscalControl<'a>>,
+    #[serde(borrow, default)]
+    groups: Vec<Group<'a>>,
 }
 
 #[derive(Debug, Deserialize)]
-struct Metadata {
-    title: String,
-    #[serde(default)]
-    version: Option<String>,
+struct Metadata<'a> {
+    #[serde(borrow)]
+    title: Text<'a>,
+    #[serde(borrow, default)]
+    version: Option<Text<'a>>,
 }
 
 #[derive(Debug, Deserialize)]
-struct Group {
-    #[serde(default)]
-    id: Option<String>,
-    title: String,
-    #[serde(default)]
-    params: Vec<Param>,
-    #[serde(default)]
-    controls: Vec<OscalControl>,
-    #[serde(default)]
-    groups: Vec<Group>,
+struct Group<'a> {
+    #[serde(borrow, default)]
+    id: Option<Text<'a>>,
+    #[serde(borrow)]
+    title: Text<'a>,
+    #[serde(borrow, default)]
+    params: Vec<Param<'a>>,
+    #[serde(borrow, default)]
+    controls: Vec<OscalControl<'a>>,
+    #[serde(borrow, default)]
+    groups: Vec<Group<'a>>,
 }
 
 #[derive(Debug, Deserialize)]
-struct OscalControl {
-    id: String,
-    title: String,
-    #[serde(default)]
-    params: Vec<Param>,
-    #[serde(default)]
-    props: Vec<Prop>,
-    #[serde(default)]
-    links: Vec<Link>,
-    #[serde(default)]
-    parts: Vec<Part>,
-    #[serde(default)]
-    controls: Vec<OscalControl>,
+struct OscalControl<'a> {
+    #[serde(borrow)]
+    id: Text<'a>,
+    #[serde(borrow)]
+    title: Text<'a>,
+    #[serde(borrow, default)]
+    params: Vec<Param<'a>>,
+    #[serde(borrow, default)]
+    props: Vec<Prop<'a>>,
+    #[serde(borrow, default)]
+    links: Vec<Link<'a>>,
+    #[serde(borrow, default)]
+    parts: Vec<Part<'a>>,
+    #[serde(borrow, default)]
+    controls: Vec<OscalControl<'a>>,
 }
 
 #[derive(Debug, Deserialize)]
-struct Prop {
-    name: String,
-    value: String,
-    #[serde(default)]
-    class: Option<String>,
-    #[serde(default)]
-    ns: Option<String>,
+struct Prop<'a> {
+    #[serde(borrow)]
+    name: Text<'a>,
+    #[serde(borrow)]
+    value: Text<'a>,
+    #[serde(borrow, default)]
+    class: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    ns: Option<Text<'a>>,
 }
 
 #[derive(Debug, Deserialize)]
-struct Link {
-    href: String,
-    #[serde(default)]
-    rel: Option<String>,
+struct Link<'a> {
+    #[serde(borrow)]
+    href: Text<'a>,
+    #[serde(borrow, default)]
+    rel: Option<Text<'a>>,
 }
 
 #[derive(Debug, Deserialize)]
-struct Param {
-    id: String,
-    #[serde(default)]
-    label: Option<String>,
-    #[serde(default)]
-    values: Vec<String>,
-    #[serde(default)]
-    select: Option<Select>,
+struct Param<'a> {
+    #[serde(borrow)]
+    id: Text<'a>,
+    #[serde(borrow, default)]
+    label: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    values: Vec<Text<'a>>,
+    #[serde(borrow, default)]
+    select: Option<Select<'a>>,
 }
 
 #[derive(Debug, Deserialize)]
-struct Select {
-    #[serde(rename = "how-many", default)]
-    how_many: Option<String>,
-    #[serde(default)]
-    choice: Vec<String>,
+struct Select<'a> {
+    #[serde(borrow, rename = "how-many", default)]
+    how_many: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    choice: Vec<Text<'a>>,
 }
 
 #[derive(Debug, Deserialize)]
-struct Part {
-    name: String,
-    #[serde(default)]
-    props: Vec<Prop>,
-    #[serde(default)]
-    prose: Option<String>,
-    #[serde(default)]
-    parts: Vec<Part>,
+struct Part<'a> {
+    #[serde(borrow)]
+    name: Text<'a>,
+    #[serde(borrow, default)]
+    props: Vec<Prop<'a>>,
+    #[serde(borrow, default)]
+    prose: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    parts: Vec<Part<'a>>,
 }
 
 /// An OSCAL label: the `label` prop in the default namespace without a class. NIST also
 /// ships zero-padded (`AC-02`) and SP 800-53A labels under classes; those are not the
 /// printed form.
-fn label(props: &[Prop]) -> Option<&str> {
+fn label<'p>(props: &'p [Prop<'_>]) -> Option<&'p str> {
     let labels = || props.iter().filter(|p| p.name == "label" && p.ns.is_none());
     labels()
         .find(|p| p.class.is_none())
@@ -300,6 +315,10 @@ pub struct Imported {
     pub id: String,
     /// The gapcheck catalog, as YAML text.
     pub yaml: String,
+    /// The tree [`yaml::parse`] makes of `yaml`, positions included, built while writing it,
+    /// so the import is validated without parsing its own output; `None` when the catalog
+    /// has no controls (then the text is what gets validated).
+    pub tree: Option<Node>,
     /// How many controls (and enhancements) were imported.
     pub controls: usize,
     /// How many were skipped because OSCAL marks them withdrawn.
@@ -370,7 +389,7 @@ fn neither(file: &str) -> OscalError {
     }
 }
 
-fn parse(file: &str, text: &str, json: bool) -> Result<Document, OscalError> {
+fn parse<'t>(file: &str, text: &'t str, json: bool) -> Result<Document<'t>, OscalError> {
     if json {
         parse_json(file, text)
     } else {
@@ -404,14 +423,12 @@ fn read_oscal_text(path: &Path) -> Result<(String, String), OscalError> {
     Ok((file, text))
 }
 
-/// Reads an OSCAL file of either kind.
-fn read_document(path: &Path) -> Result<(String, Document), OscalError> {
-    let (file, text) = read_oscal_text(path)?;
-    let doc = parse(&file, &text, is_json(path, &text))?;
-    Ok((file, doc))
+/// Parses an OSCAL file of either kind read by [`read_oscal_text`].
+fn parse_document<'t>(path: &Path, file: &str, text: &'t str) -> Result<Document<'t>, OscalError> {
+    parse(file, text, is_json(path, text))
 }
 
-fn parse_json(file: &str, text: &str) -> Result<Document, OscalError> {
+fn parse_json<'t>(file: &str, text: &'t str) -> Result<Document<'t>, OscalError> {
     // Tracking the path of every value costs about as much as the parse itself (a profile of
     // importing NIST's HIGH catalog: 31 % of the run), and the path is only needed to locate
     // an error. So a valid document is parsed plainly; an invalid one is parsed again with
@@ -455,7 +472,7 @@ fn strip_json_position(message: &str) -> String {
     }
 }
 
-fn parse_yaml(file: &str, text: &str) -> Result<Document, OscalError> {
+fn parse_yaml<'t>(file: &str, text: &'t str) -> Result<Document<'t>, OscalError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut failed_at = None;
     let result =

@@ -203,8 +203,34 @@ pub(super) fn read_file(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<CatalogFile> {
     let mut sink = Sink::new(path, text);
-    let file = yaml::parse(text, &mut sink)
-        .and_then(|root| parse_catalog(&mut sink, &root, vocab))
+    let root = yaml::parse(text, &mut sink);
+    read_root(sink, root.as_ref(), path, text, builtin, vocab, diags)
+}
+
+/// [`read_file`] for a file whose tree is already parsed (`text` is what it was parsed
+/// from: the digest and diagnostics' source lines come from it).
+pub(super) fn read_tree(
+    path: &str,
+    text: &str,
+    root: &Node,
+    vocab: &Vocabulary,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<CatalogFile> {
+    let sink = Sink::new(path, text);
+    read_root(sink, Some(root), path, text, false, vocab, diags)
+}
+
+fn read_root(
+    mut sink: Sink,
+    root: Option<&Node>,
+    path: &str,
+    text: &str,
+    builtin: bool,
+    vocab: &Vocabulary,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<CatalogFile> {
+    let file = root
+        .and_then(|root| parse_catalog(&mut sink, root, vocab))
         .map(|(header, controls)| CatalogFile {
             header,
             controls,

@@ -63,24 +63,24 @@ pub(super) fn convert(
     };
     let oscal_title = metadata.title.trim();
     let title = header("title").unwrap_or(oscal_title);
-    let mut y = String::with_capacity(walk.controls.len() * 1024);
-    let _ = writeln!(
-        y,
+    let mut y = Emitter::with_capacity(walk.controls.len() * 1024);
+    let mut root = Vec::with_capacity(2);
+    y.line(&format!(
         "# Imported from an OSCAL {} by `gapcheck catalog import`.",
         match source {
             Source::Catalog => "catalog",
             Source::Profile { .. } => "profile and its catalog",
         }
-    );
-    y.push_str("# Ids, titles, groups and statements are the OSCAL text; severity, requires,\n");
-    y.push_str(
-        "# rationale and added props come from the mapping (moderate and none without one).\n",
-    );
-    y.push_str("catalog:\n");
-    let _ = writeln!(y, "  id: {}", quote(&id));
-    let _ = writeln!(y, "  title: {}", quote(title));
+    ));
+    y.line("# Ids, titles, groups and statements are the OSCAL text; severity, requires,");
+    y.line("# rationale and added props come from the mapping (moderate and none without one).");
+    let catalog_key = y.block_key("catalog");
+    let mut head = Vec::new();
+    let head_pos = Pos::new(y.pos().line, 3);
+    y.entry(&mut head, 2, "id", &id);
+    y.entry(&mut head, 2, "title", title);
     if let Some(a) = header("authority") {
-        let _ = writeln!(y, "  authority: {}", quote(a));
+        y.entry(&mut head, 2, "authority", a);
     }
     let kind = match source {
         Source::Catalog => "catalog",
@@ -88,49 +88,95 @@ pub(super) fn convert(
     };
     let source =
         header("source").map_or_else(|| format!("OSCAL {kind}: {oscal_title}"), str::to_owned);
-    let _ = writeln!(y, "  source: {}", quote(&source));
+    y.entry(&mut head, 2, "source", &source);
     if let Some(v) = header("version").or(metadata.version.as_deref()) {
-        let _ = writeln!(y, "  version: {}", quote(v));
+        y.entry(&mut head, 2, "version", v);
     }
     for key in ["url", "id_pattern", "notes"] {
         if let Some(v) = header(key) {
-            let _ = writeln!(y, "  {key}: {}", quote(v));
+            y.entry(&mut head, 2, key, v);
         }
     }
-    y.push_str("  profiles: {}\n");
-    y.push_str("controls:\n");
+    let k = y.key(2, "profiles");
+    let profiles = y.plain("{}", Value::Map(Vec::new()));
+    y.newline();
+    head.push((k, profiles));
+    root.push((
+        catalog_key,
+        Node {
+            pos: head_pos,
+            value: Value::Map(head),
+        },
+    ));
+    let controls_key = y.block_key("controls");
+    let controls_pos = Pos::new(y.pos().line, 3);
+    let mut controls = Vec::with_capacity(walk.controls.len());
     for c in &walk.controls {
         let rule = mapping.and_then(|m| m.find(&c.id));
         if let Some((i, _)) = rule {
             used[i] = true;
         }
         let rule = rule.map(|(_, r)| r);
-        let _ = writeln!(y, "  - id: {}", quote(&c.id));
-        let _ = writeln!(y, "    title: {}", quote(c.title));
+        let mut m = Vec::with_capacity(10);
+        y.raw("  - ");
+        let item_pos = y.pos();
+        let k = y.key(0, "id");
+        let v = y.quoted(&c.id);
+        y.newline();
+        m.push((k, v));
+        y.entry(&mut m, 4, "title", c.title);
         if let Some(g) = c.group {
-            let _ = writeln!(y, "    group: {}", quote(g.trim()));
+            y.entry(&mut m, 4, "group", g.trim());
         }
-        let _ = writeln!(y, "    citation: {}", quote(&format!("{title}, {}", c.id)));
-        let _ = writeln!(y, "    statement: {}", quote(&c.statement));
+        y.entry(&mut m, 4, "citation", &format!("{title}, {}", c.id));
+        y.entry(&mut m, 4, "statement", &c.statement);
         let severity = rule.and_then(|r| r.severity).unwrap_or(Severity::Moderate);
-        let _ = writeln!(y, "    severity: {}", severity.as_str());
-        let _ = write!(y, "    props: {{oscal_id: {}", quote(c.oscal_id));
+        let k = y.key(4, "severity");
+        let v = y.plain(severity.as_str(), Value::Str(severity.as_str().to_owned()));
+        y.newline();
+        m.push((k, v));
+        let k = y.key(4, "props");
+        let props_pos = y.pos();
+        let mut props = Vec::with_capacity(3);
+        y.raw("{");
+        let pk = y.key(0, "oscal_id");
+        props.push((pk, y.quoted(c.oscal_id)));
         if let Some(f) = c.family {
-            let _ = write!(y, ", family: {}", quote(&f.to_uppercase()));
+            y.raw(", ");
+            let pk = y.key(0, "family");
+            props.push((pk, y.quoted(&f.to_uppercase())));
         }
-        let _ = write!(y, ", enhancement: {}", c.enhancement);
-        for (k, v) in rule.map(|r| r.props.as_slice()).unwrap_or_default() {
-            let _ = write!(y, ", {}: ", quote(k));
-            flow(&mut y, v);
+        y.raw(", ");
+        let pk = y.key(0, "enhancement");
+        let flag = if c.enhancement { "true" } else { "false" };
+        props.push((pk, y.plain(flag, Value::Bool(c.enhancement))));
+        for (pk, pv) in rule.map(|r| r.props.as_slice()).unwrap_or_default() {
+            y.raw(", ");
+            let key = Key {
+                pos: y.pos(),
+                name: pk.clone(),
+            };
+            y.quoted(pk);
+            y.raw(": ");
+            props.push((key, y.flow(pv)));
         }
-        y.push_str("}\n");
+        y.raw("}");
+        y.newline();
+        m.push((
+            k,
+            Node {
+                pos: props_pos,
+                value: Value::Map(props),
+            },
+        ));
         if let Some(req) = rule.and_then(|r| r.requires.as_ref()) {
-            y.push_str("    requires: ");
-            flow(&mut y, req);
-            y.push('\n');
+            let k = y.key(4, "requires");
+            let v = y.flow(req);
+            y.newline();
+            m.push((k, v));
         }
         if let Some(why) = rule.and_then(|r| r.rationale.as_deref()) {
-            let _ = writeln!(y, "    rationale: {}", quote(why));
+            y.entry(&mut m, 4, "rationale", why);
         }
         let mut related = Vec::new();
         let mut dedup = HashSet::new();
@@ -144,13 +190,49 @@ pub(super) fn convert(
                 && !walk.omitted.contains(*target)
                 && dedup.insert(*target)
             {
-                related.push(quote(&format!("{id}:{target}")));
+                related.push(format!("{id}:{target}"));
             }
         }
         if !related.is_empty() {
-            let _ = writeln!(y, "    related: [{}]", related.join(", "));
+            let k = y.key(4, "related");
+            let pos = y.pos();
+            y.raw("[");
+            let mut items = Vec::with_capacity(related.len());
+            for (i, r) in related.iter().enumerate() {
+                if i > 0 {
+                    y.raw(", ");
+                }
+                items.push(y.quoted(r));
+            }
+            y.raw("]");
+            y.newline();
+            m.push((
+                k,
+                Node {
+                    pos,
+                    value: Value::Seq(items),
+                },
+            ));
         }
+        controls.push(Node {
+            pos: item_pos,
+            value: Value::Map(m),
+        });
     }
+    // With no controls, `controls:` holds nothing; the text is then validated as written.
+    let tree = (!controls.is_empty()).then(|| {
+        root.push((
+            controls_key,
+            Node {
+                pos: controls_pos,
+                value: Value::Seq(controls),
+            },
+        ));
+        Node {
+            pos: Pos::new(4, 1),
+            value: Value::Map(root),
+        }
+    });
     let warnings = mapping
         .map(|m| {
             m.rules
@@ -173,78 +255,8 @@ pub(super) fn convert(
         controls: walk.controls.len(),
         withdrawn: walk.withdrawn,
         omitted: walk.omitted.len(),
-        yaml: y,
+        yaml: y.text,
+        tree,
         warnings,
     })
-}
-
-// ---------------------------------------------------------------------------------------
-// Emitting YAML.
-
-/// A YAML double-quoted scalar for any string. Everything outside YAML's printable set, and
-/// the characters that are special inside double quotes, is escaped; the rest is copied.
-pub fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for ch in s.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            // YAML c-printable: tab, LF, CR, 0x20-0x7E, NEL, 0xA0-0xD7FF, 0xE000-0xFFFD and
-            // above 0xFFFF, minus the byte-order mark, which parsers may drop.
-            ' '..='~'
-            | '\u{a0}'..='\u{d7ff}'
-            | '\u{e000}'..='\u{fefe}'
-            | '\u{ff00}'..='\u{fffd}' => out.push(ch),
-            c if u32::from(c) > 0xffff => out.push(c),
-            c => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// Writes a YAML value in flow style (`{capability: "x", cadence: "monthly"}`), quoting
-/// every string and key.
-pub(super) fn flow(out: &mut String, node: &Node) {
-    match &node.value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
-        Value::Float(f) if f.is_nan() => out.push_str(".nan"),
-        Value::Float(f) if f.is_infinite() => out.push_str(if *f > 0.0 { ".inf" } else { "-.inf" }),
-        Value::Float(f) => {
-            let _ = write!(out, "{f:?}");
-        }
-        Value::Str(s) => out.push_str(&quote(s)),
-        Value::Seq(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                flow(out, item);
-            }
-            out.push(']');
-        }
-        Value::Map(entries) => {
-            out.push('{');
-            for (i, (k, v)) in entries.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                out.push_str(&quote(&k.name));
-                out.push_str(": ");
-                flow(out, v);
-            }
-            out.push('}');
-        }
-    }
 }

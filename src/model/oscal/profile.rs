@@ -15,7 +15,8 @@ pub fn import_profile_file(
     map: Option<&Path>,
     options: &ImportOptions,
 ) -> Result<Imported, OscalError> {
-    let (profile_file, profile_doc) = read_document(profile)?;
+    let (profile_file, profile_text) = read_oscal_text(profile)?;
+    let profile_doc = parse_document(profile, &profile_file, &profile_text)?;
     let Some(prof) = profile_doc.profile else {
         return Err(match profile_doc.catalog {
             Some(_) => OscalError::Pairing {
@@ -28,7 +29,8 @@ pub fn import_profile_file(
             None => neither(&profile_file),
         });
     };
-    let (catalog_file, catalog_doc) = read_document(catalog)?;
+    let (catalog_file, catalog_text) = read_oscal_text(catalog)?;
+    let catalog_doc = parse_document(catalog, &catalog_file, &catalog_text)?;
     let Some(cat) = catalog_doc.catalog else {
         return Err(match catalog_doc.profile {
             Some(_) => OscalError::Pairing {
@@ -64,13 +66,13 @@ pub fn import_profile_file(
 pub(super) enum Source<'p> {
     Catalog,
     Profile {
-        metadata: &'p Metadata,
+        metadata: &'p Metadata<'p>,
         selected: &'p HashSet<String>,
     },
 }
 
 /// Every control id of a catalog (enhancements included) with the ids of its children.
-pub(super) fn control_tree(cat: &OscalCatalog) -> HashMap<&str, Vec<&str>> {
+pub(super) fn control_tree<'c>(cat: &'c OscalCatalog<'_>) -> HashMap<&'c str, Vec<&'c str>> {
     pub(super) fn walk<'c>(controls: &'c [OscalControl], out: &mut HashMap<&'c str, Vec<&'c str>>) {
         for c in controls {
             out.insert(
@@ -129,7 +131,7 @@ pub(super) fn select(
             let children = sel.with_child_controls.as_deref() == Some("yes");
             for id in &sel.with_ids {
                 if !tree.contains_key(id.as_str()) {
-                    missing.push(id.clone());
+                    missing.push(id.as_str().to_owned());
                     continue;
                 }
                 let mut stack = vec![id.as_str()];

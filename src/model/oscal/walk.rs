@@ -12,7 +12,7 @@ pub(super) struct Out<'a> {
     pub(super) family: Option<&'a str>,
     pub(super) enhancement: bool,
     pub(super) statement: String,
-    pub(super) links: &'a [Link],
+    pub(super) links: &'a [Link<'a>],
 }
 
 pub(super) struct Walk<'a> {
@@ -20,7 +20,7 @@ pub(super) struct Walk<'a> {
     /// enhancements may still be selected).
     pub(super) selected: Option<&'a HashSet<String>>,
     pub(super) file: &'a str,
-    pub(super) params: HashMap<&'a str, &'a Param>,
+    pub(super) params: HashMap<&'a str, &'a Param<'a>>,
     pub(super) controls: Vec<Out<'a>>,
     pub(super) withdrawn: usize,
     /// Bytes of prose produced by parameter expansion so far, over the whole document: a
@@ -54,7 +54,7 @@ impl<'a> Walk<'a> {
 
     pub(super) fn collect_params(
         &mut self,
-        params: &'a [Param],
+        params: &'a [Param<'a>],
         path: &str,
     ) -> Result<(), OscalError> {
         for (i, p) in params.iter().enumerate() {
@@ -71,7 +71,7 @@ impl<'a> Walk<'a> {
     /// First pass: every parameter in the document, since inserts may name any of them.
     pub(super) fn params_of_controls(
         &mut self,
-        controls: &'a [OscalControl],
+        controls: &'a [OscalControl<'a>],
         path: &str,
     ) -> Result<(), OscalError> {
         for (i, c) in controls.iter().enumerate() {
@@ -84,7 +84,7 @@ impl<'a> Walk<'a> {
 
     pub(super) fn params_of_groups(
         &mut self,
-        groups: &'a [Group],
+        groups: &'a [Group<'a>],
         path: &str,
     ) -> Result<(), OscalError> {
         for (i, g) in groups.iter().enumerate() {
@@ -96,7 +96,7 @@ impl<'a> Walk<'a> {
         Ok(())
     }
 
-    pub(super) fn groups(&mut self, groups: &'a [Group], path: &str) -> Result<(), OscalError> {
+    pub(super) fn groups(&mut self, groups: &'a [Group<'a>], path: &str) -> Result<(), OscalError> {
         for (i, g) in groups.iter().enumerate() {
             let here = format!("{path}.groups[{i}]");
             let family = g.id.as_deref();
@@ -108,7 +108,7 @@ impl<'a> Walk<'a> {
 
     pub(super) fn controls(
         &mut self,
-        controls: &'a [OscalControl],
+        controls: &'a [OscalControl<'a>],
         path: &str,
         group: Option<&'a str>,
         family: Option<&'a str>,
@@ -122,7 +122,10 @@ impl<'a> Walk<'a> {
                     .filter(|l| !l.is_empty())
                     .map_or_else(|| printed_id(&c.id), str::to_owned)
             };
-            if self.selected.is_some_and(|sel| !sel.contains(&c.id)) {
+            if self
+                .selected
+                .is_some_and(|sel| !sel.contains(c.id.as_str()))
+            {
                 // Not in the profile's selection.
             } else if is_withdrawn(&c.props) {
                 self.withdrawn += 1;
