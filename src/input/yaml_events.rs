@@ -41,8 +41,16 @@ const DEEPEST: usize = MAX_DEPTH - 1;
 /// Up to this many keys a mapping's duplicate check is a linear scan; beyond it, a set.
 const LINEAR_KEYS: usize = 16;
 
+/// Longest text this path reads. The library also caps the bytes of all scalars (and of all
+/// comments) at 64 MiB; neither can exceed the text's length (plus one line feed), so below
+/// this no such cap can trip. Files are refused past 16 MiB before parsing anyway.
+const MAX_TEXT_BYTES: usize = 32 * 1024 * 1024;
+
 /// Parses `text` (without a byte-order mark, not blank) into the positioned tree, or gives up.
 pub(super) fn parse(text: &str) -> Step<Node> {
+    if text.len() > MAX_TEXT_BYTES {
+        return Err(GiveUp);
+    }
     let mut b = Builder {
         parser: Parser::with_options(StrInput::new(text), parser_options()),
         events: 0,
