@@ -6,6 +6,7 @@
 # the other; the best wall time and the largest peak are reported.
 #
 #   BEFORE=/path/to/old/gapcheck benches/portfolio.sh
+#   BEFORE="/path/a /path/b" RUNS=1 benches/portfolio.sh   # several older binaries
 #   RUNS=3 GAPCHECK=/path/to/gapcheck benches/portfolio.sh
 #
 # Needs: cargo, GNU time (/usr/bin/time).
@@ -50,8 +51,9 @@ measure() {
 echo
 echo "== gapcheck check DIR -o OUT/ (best wall of $runs, largest peak RSS)"
 for dir in "$work/p1000/portfolio" "$work/p250/portfolio"; do
-    if [ -n "${BEFORE:-}" ]; then
-        measure "$BEFORE" "$dir" before
-    fi
+    # BEFORE may name several binaries (space-separated), each measured in turn.
+    for b in ${BEFORE:-}; do
+        measure "$b" "$dir" "$(basename "$b" | cut -c1-10)"
+    done
     measure "$GAPCHECK" "$dir" after
 done

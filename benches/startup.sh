@@ -9,6 +9,7 @@
 #   benches/startup.sh                 # RUNS=200 per command by default
 #   RUNS=50 GAPCHECK=/path/to/gapcheck benches/startup.sh
 #   BEFORE=/path/to/old/gapcheck benches/startup.sh   # instruction counts of both
+#   BEFORE="/path/a /path/b" benches/startup.sh       # several older binaries
 #
 # Needs: cargo, python3; valgrind optional.
 set -euo pipefail
@@ -40,10 +41,18 @@ version="$GAPCHECK --version"
 fixture="$GAPCHECK check fixtures/co-managed.yaml -f json --fail-on never"
 every="$GAPCHECK check $work/all-builtins.yaml -f json -o $work/out/r.html -o $work/out/r.sarif --fail-on never"
 
-python3 - "$runs" "$version" "$fixture" "$every" <<'EOF'
+# BEFORE may name several binaries (space-separated): their all-builtins run is timed in
+# the same interleaved rounds, so the ratios compare like with like.
+befores=()
+for b in ${BEFORE:-}; do
+    befores+=("$b check $work/all-builtins.yaml -f json -o $work/out/r.html -o $work/out/r.sarif --fail-on never")
+done
+
+python3 - "$runs" "$version" "$fixture" "$every" "${befores[@]}" <<'EOF'
 import shlex, statistics, subprocess, sys, time
 runs = int(sys.argv[1])
 names = ["--version", "check co-managed -f json", "every built-in, JSON+HTML+SARIF"]
+names += [f"before {shlex.split(c)[0][-24:]}: every built-in" for c in sys.argv[5:]]
 cmds = [shlex.split(c) for c in sys.argv[2:]]
 times = {n: [] for n in names}
 rounds = 10

@@ -370,6 +370,8 @@ struct Parts<'a> {
     sarif: Option<&'a str>,
     /// Keep the run as one JUnit suite of this name (a portfolio's `-o x.xml`).
     junit: Option<&'a str>,
+    /// Render the templated report on a second thread (a portfolio has a client per core).
+    parallel: bool,
 }
 
 fn check_one(
@@ -396,10 +398,7 @@ fn check_one(
     let run = report::Run { evidence, ..run };
     // One report build for every format and the portfolio row.
     let prepared = report::Prepared::new(&run);
-    let rendered = formats
-        .iter()
-        .map(|f| prepared.render(*f, render_opts))
-        .collect::<Result<Vec<_>, _>>()?;
+    let rendered = prepared.render_all(formats, render_opts, parts.parallel)?;
     let sarif = parts
         .sarif
         .map(|name| prepared.sarif_run(render_opts, name));
@@ -446,6 +445,19 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     let path = &args.arrangements[0];
     let outputs = single_outputs(path, &args.outputs);
     let out_formats = output_formats(&outputs)?;
+    // Templates compile on the second core meanwhile; the render waits for them (or compiles
+    // itself and reports a template error where it always did).
+    let mut templated: Vec<Format> = out_formats.iter().map(|(_, f)| *f).collect();
+    templated.push(args.format);
+    if templated
+        .iter()
+        .any(|f| matches!(f, Format::Html | Format::Markdown))
+    {
+        let dir = args.template_dir.clone();
+        let _ = std::thread::Builder::new()
+            .stack_size(crate::parallel::WORKER_STACK_BYTES)
+            .spawn(move || report::warm_templates(&templated, dir.as_deref()));
+    }
     // The arrangement is read first so only the built-in catalogs it names are decoded;
     // catalog errors still come first, as they did.
     let read = read_arrangement(path);
@@ -508,6 +520,7 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
         evidence.as_ref(),
         Parts {
             baseline: settings.baseline.as_ref(),
+            parallel: true,
             ..Parts::default()
         },
     )?;

@@ -298,6 +298,7 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
                 baseline: *baseline,
                 sarif: sarif_wanted.then_some(name.as_str()),
                 junit: junit_wanted.then_some(name.as_str()),
+                parallel: false,
             };
             let mut c = check_one(&registry, a, &settings, per_file, &render_opts, *ev, parts)?;
             for (text, f) in c.rendered.iter().zip(per_file) {

@@ -374,7 +374,7 @@ fn finding_ctx(a: &Arrangement, f: &Finding) -> FindingCtx {
         Some(crate::catalog::Prop::Str(s)) => Some(s.clone()),
         _ => None,
     };
-    FindingCtx {
+    let mut ctx = FindingCtx {
         open: f.failing
             || matches!(
                 f.status,
@@ -400,6 +400,7 @@ fn finding_ctx(a: &Arrangement, f: &Finding) -> FindingCtx {
         severity: f.control.severity,
         failing: f.failing,
         break_fix_incompatible: f.control.break_fix_incompatible,
+        owners_text: String::new(),
         owners: f.owners.iter().map(|o| provider_label(a, o)).collect(),
         ongoing_work: f.ongoing_work.iter().map(|d| d.phrase()).collect(),
         citation: f.control.citation.clone(),
@@ -421,7 +422,9 @@ fn finding_ctx(a: &Arrangement, f: &Finding) -> FindingCtx {
         }),
         evidence: f.evidence.clone(),
         line: f.location.line,
-    }
+    };
+    ctx.owners_text = ctx.owners.join("; ");
+    ctx
 }
 
 fn framework_findings(run: &Run, a: &Arrangement) -> Vec<FrameworkFindings> {

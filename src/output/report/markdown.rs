@@ -19,6 +19,13 @@ use super::templates::{self, Kind};
 /// `name@domain` into links; the `:` of `://`, the `.` after `www` and every `@` get a
 /// backslash (shown as written), which those parsers never read as the start of a link.
 pub fn escape(s: &str) -> String {
+    // Most values (ids, names, counts) need nothing: copy them without the walk below.
+    if !s
+        .bytes()
+        .any(|b| !(0x20..0x7f).contains(&b) || b"\\`*_[]<>#|~&$@:.".contains(&b))
+    {
+        return s.to_owned();
+    }
     let mut out = String::with_capacity(s.len() + s.len() / 8);
     let chars: Vec<char> = s.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
@@ -46,7 +53,21 @@ pub fn escape(s: &str) -> String {
 }
 
 pub fn render(ctx: &Context, template_dir: Option<&Path>) -> Result<String, RenderError> {
+    render_wrapped(&templates::wrap(ctx), template_dir)
+}
+
+/// [`render`] from the context as handlebars reads it, shared with the other templated
+/// format.
+pub fn render_wrapped(
+    ctx: &handlebars::Context,
+    template_dir: Option<&Path>,
+) -> Result<String, RenderError> {
     templates::render(Kind::Markdown, ctx, template_dir, escape)
+}
+
+/// Compiles this format's templates ahead of the first render ([`super::warm_templates`]).
+pub fn warm(template_dir: Option<&Path>) {
+    templates::warm(Kind::Markdown, template_dir, escape);
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod markdown;
 pub mod page_one;
 pub mod sarif;
 pub mod schema;
+mod skeleton;
 mod templates;
 pub mod text;
 
@@ -229,7 +230,9 @@ pub enum RenderError {
 pub struct Prepared<'r> {
     run: &'r Run<'r>,
     pub report: Report,
-    context: std::cell::OnceCell<context::Context>,
+    context: std::sync::OnceLock<context::Context>,
+    /// The context as handlebars reads it (a JSON tree), shared by Markdown and HTML.
+    wrapped: std::sync::OnceLock<handlebars::Context>,
 }
 
 impl<'r> Prepared<'r> {
@@ -237,7 +240,8 @@ impl<'r> Prepared<'r> {
         Prepared {
             run,
             report: Report::build(run),
-            context: std::cell::OnceCell::new(),
+            context: std::sync::OnceLock::new(),
+            wrapped: std::sync::OnceLock::new(),
         }
     }
 
@@ -246,14 +250,18 @@ impl<'r> Prepared<'r> {
             .get_or_init(|| context::Context::from_report(self.run, &self.report))
     }
 
+    fn wrapped(&self) -> &handlebars::Context {
+        self.wrapped.get_or_init(|| templates::wrap(self.context()))
+    }
+
     /// Renders one format, as [`render`] does.
     pub fn render(&self, format: Format, opts: &RenderOptions) -> Result<String, RenderError> {
         Ok(match format {
             Format::Json => self.report.to_json(),
             Format::Text => text::render(&self.report, opts.color),
-            Format::Markdown => markdown::render(self.context(), opts.template_dir)?,
+            Format::Markdown => markdown::render_wrapped(self.wrapped(), opts.template_dir)?,
             Format::Html if opts.paper == Paper::default() => {
-                html::render(self.context(), opts.template_dir)?
+                html::render_wrapped(self.wrapped(), opts.template_dir)?
             }
             Format::Html => html::render(
                 &self.context().clone().with_paper(opts.paper),
@@ -263,6 +271,47 @@ impl<'r> Prepared<'r> {
             Format::Junit => junit::render(self.run)?,
             Format::Csv => csv::render(self.run),
         })
+    }
+
+    /// Renders every format in `formats`, in that order. With `parallel`, the templated
+    /// report (HTML, else Markdown), by far the costliest, is rendered on a second thread
+    /// while this one renders the others: a single check's wall time on two cores. The
+    /// first error in `formats` order is returned, as when they were rendered in turn.
+    pub fn render_all(
+        &self,
+        formats: &[Format],
+        opts: &RenderOptions,
+        parallel: bool,
+    ) -> Result<Vec<String>, RenderError> {
+        let heavy = [Format::Html, Format::Markdown]
+            .into_iter()
+            .find(|h| formats.contains(h));
+        let Some(heavy) = heavy.filter(|h| parallel && formats.iter().any(|f| f != h)) else {
+            return formats.iter().map(|f| self.render(*f, opts)).collect();
+        };
+        let mut results: Vec<Option<Result<String, RenderError>>> =
+            formats.iter().map(|_| None).collect();
+        let (mine, theirs): (Vec<_>, Vec<_>) = results
+            .iter_mut()
+            .zip(formats)
+            .partition(|(_, f)| **f != heavy);
+        std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .stack_size(crate::parallel::WORKER_STACK_BYTES)
+                .spawn_scoped(s, || {
+                    for (slot, f) in theirs {
+                        *slot = Some(self.render(*f, opts));
+                    }
+                })
+                .expect("a render thread starts");
+            for (slot, f) in mine {
+                *slot = Some(self.render(*f, opts));
+            }
+        });
+        results
+            .into_iter()
+            .map(|r| r.expect("every format was rendered"))
+            .collect()
     }
 
     /// This run as one SARIF `run` in category `gapcheck/NAME/`, for a portfolio's log of
@@ -292,6 +341,18 @@ pub fn render(format: Format, run: &Run, opts: &RenderOptions) -> Result<String,
         Format::Junit => junit::render(run)?,
         Format::Csv => csv::render(run),
     })
+}
+
+/// Compiles the templates the Markdown and HTML formats among `formats` need, ahead of
+/// rendering (on the caller's thread: the CLI starts it on another one at the beginning of
+/// a check). Errors are left for the render to report.
+pub fn warm_templates(formats: &[Format], template_dir: Option<&Path>) {
+    if formats.contains(&Format::Html) {
+        html::warm(template_dir);
+    }
+    if formats.contains(&Format::Markdown) {
+        markdown::warm(template_dir);
+    }
 }
 
 impl Format {

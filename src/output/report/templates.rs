@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use handlebars::Handlebars;
+use handlebars::{Handlebars, Template};
 
 use super::RenderError;
 use super::context::Context;
@@ -105,9 +105,22 @@ fn override_of(dir: &Path, builtin_path: &str) -> Option<PathBuf> {
     flat.is_file().then_some(flat)
 }
 
+/// One template to compile: the name handlebars knows it by, its text and where it came
+/// from (for messages).
+struct Source {
+    name: String,
+    text: String,
+    origin: String,
+    /// Shipped in the binary (not an override): compiled through [`skeleton`], whose result
+    /// a unit test compares with handlebars' own for every built-in template.
+    builtin: bool,
+}
+
 /// Builds the registry for one kind: built-ins, then overrides and extra partials from
 /// `template_dir`. Every template is compiled here, so a syntax error in any of them fails
-/// the run before anything is rendered.
+/// the run before anything is rendered. Templates are compiled on every core; the first
+/// error in the order they are listed is the one reported, as when they were compiled one
+/// after the other.
 fn registry(
     kind: Kind,
     template_dir: Option<&Path>,
@@ -117,6 +130,9 @@ fn registry(
     hb.set_strict_mode(true);
     hb.register_escape_fn(escape);
     hb.register_helper("section", Box::new(section));
+    if kind == Kind::Html {
+        hb.register_helper("code_spans", Box::new(code_spans));
+    }
     if let Some(dir) = template_dir
         && !dir.is_dir()
     {
@@ -124,56 +140,105 @@ fn registry(
             path: dir.display().to_string(),
         });
     }
+    // Read in order; a read error ends the list (it is reported after any compile error of
+    // a template listed before it).
+    let mut sources: Vec<Result<Source, RenderError>> = Vec::new();
+    read_sources(kind, template_dir, &mut sources);
+    let compiled = crate::parallel::map(&sources, crate::parallel::threads(), |s| match s {
+        Ok(s) if s.builtin => Some(super::skeleton::compile(&s.text, &s.name)),
+        Ok(s) => Some(Template::compile_with_name(&s.text, s.name.clone())),
+        Err(_) => None,
+    });
+    let mut cycle_sources: Vec<(String, String, String)> = Vec::new();
+    for (source, template) in sources.into_iter().zip(compiled) {
+        let source = source?;
+        let template = template
+            .expect("every source read was compiled")
+            .map_err(|e| RenderError::Template {
+                origin: source.origin.clone(),
+                message: e.to_string(),
+            })?;
+        hb.register_template(&source.name, template);
+        if template_dir.is_some() {
+            cycle_sources.push((source.name, source.text, source.origin));
+        }
+    }
+    if template_dir.is_some() {
+        refuse_partial_cycles(&cycle_sources)?;
+    }
+    Ok(hb)
+}
+
+/// The templates of one kind in registration order: built-ins (or their overrides), then
+/// the extra partials of `template_dir`. Stops at the first file that cannot be read.
+fn read_sources(
+    kind: Kind,
+    template_dir: Option<&Path>,
+    sources: &mut Vec<Result<Source, RenderError>>,
+) {
     let mut known = Vec::new();
-    // (name, text, origin) of every template, for the cycle check of overrides.
-    let mut sources: Vec<(String, String, String)> = Vec::new();
     for b in BUILTIN.iter().filter(|b| b.path.ends_with(kind.suffix())) {
         let file_name = b.path.rsplit('/').next().unwrap_or(b.path);
         known.push(file_name);
-        let (text, origin) = match template_dir.and_then(|d| override_of(d, b.path)) {
-            Some(p) => (read(&p)?, p.display().to_string()),
-            None => (b.text.to_owned(), format!("templates/{}", b.path)),
+        let name = if b.path.starts_with("report.") {
+            "report"
+        } else {
+            name_of(file_name, kind)
         };
-        register(&mut hb, b.path, name_of(file_name, kind), &text, &origin)?;
-        if template_dir.is_some() {
-            let name = if b.path.starts_with("report.") {
-                "report"
-            } else {
-                name_of(file_name, kind)
-            };
-            sources.push((name.to_owned(), text, origin));
+        let source = match template_dir.and_then(|d| override_of(d, b.path)) {
+            Some(p) => read(&p).map(|text| Source {
+                name: name.to_owned(),
+                text,
+                origin: p.display().to_string(),
+                builtin: false,
+            }),
+            None => Ok(Source {
+                name: name.to_owned(),
+                text: b.text.to_owned(),
+                origin: format!("templates/{}", b.path),
+                builtin: true,
+            }),
+        };
+        let failed = source.is_err();
+        sources.push(source);
+        if failed {
+            return;
         }
     }
     // Files in the override directory that replace nothing are extra partials, so a custom
     // report can be split the same way the built-in one is.
-    if let Some(dir) = template_dir {
-        for sub in [dir.to_path_buf(), dir.join("partials")] {
-            let Ok(entries) = std::fs::read_dir(&sub) else {
+    let Some(dir) = template_dir else { return };
+    for sub in [dir.to_path_buf(), dir.join("partials")] {
+        let Ok(entries) = std::fs::read_dir(&sub) else {
+            continue;
+        };
+        let mut extra: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.ends_with(kind.suffix()) && !known.contains(&n))
+            })
+            .collect();
+        extra.sort();
+        for p in extra {
+            let Some(file_name) = p.file_name().and_then(|n| n.to_str()) else {
                 continue;
             };
-            let mut extra: Vec<PathBuf> = entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file())
-                .filter(|p| {
-                    p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.ends_with(kind.suffix()) && !known.contains(&n))
-                })
-                .collect();
-            extra.sort();
-            for p in extra {
-                let Some(file_name) = p.file_name().and_then(|n| n.to_str()) else {
-                    continue;
-                };
-                let text = read(&p)?;
-                let origin = p.display().to_string();
-                register(&mut hb, "partial", name_of(file_name, kind), &text, &origin)?;
-                sources.push((name_of(file_name, kind).to_owned(), text, origin));
+            let source = read(&p).map(|text| Source {
+                name: name_of(file_name, kind).to_owned(),
+                text,
+                origin: p.display().to_string(),
+                builtin: false,
+            });
+            let failed = source.is_err();
+            sources.push(source);
+            if failed {
+                return;
             }
         }
-        refuse_partial_cycles(&sources)?;
     }
-    Ok(hb)
 }
 
 /// Refuses templates whose `{{> partial}}` inclusions form a cycle (`a` includes `b`, which
@@ -265,25 +330,11 @@ fn partial_calls(text: &str) -> Vec<(&str, usize, usize)> {
     out
 }
 
-fn register(
-    hb: &mut Handlebars<'static>,
-    path: &str,
-    name: &str,
-    text: &str,
-    origin: &str,
-) -> Result<(), RenderError> {
-    let result = if path.starts_with("report.") {
-        hb.register_template_string("report", text)
-    } else {
-        hb.register_partial(name, text)
-    };
-    result.map_err(|e| RenderError::Template {
-        origin: origin.to_owned(),
-        message: e.to_string(),
-    })
-}
-
-type Registries = HashMap<(Kind, Option<PathBuf>), Arc<Handlebars<'static>>>;
+/// One cache slot: filled once the templates of its kind and directory compiled. Held
+/// while compiling, so a render waits for a compilation already under way (started early
+/// by [`warm`]) instead of doing it again.
+type Slot = Arc<Mutex<Option<Arc<Handlebars<'static>>>>>;
+type Registries = HashMap<(Kind, Option<PathBuf>), Slot>;
 
 /// Compiled registries for this process, by kind and override directory. Compiling the
 /// templates is most of the cost of rendering one report, and a portfolio renders a
@@ -296,16 +347,29 @@ fn cached_registry(
     static CACHE: OnceLock<Mutex<Registries>> = OnceLock::new();
     let key = (kind, template_dir.map(Path::to_path_buf));
     let cache = CACHE.get_or_init(Default::default);
-    if let Some(hb) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+    let slot = Arc::clone(
+        cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key)
+            .or_default(),
+    );
+    // Compiled under the slot's lock only, so threads rendering other formats are not held
+    // up.
+    let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(hb) = slot.as_ref() {
         return Ok(Arc::clone(hb));
     }
-    // Compiled outside the lock, so threads rendering other formats are not held up.
     let hb = Arc::new(registry(kind, template_dir, escape)?);
-    cache
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(key, Arc::clone(&hb));
+    *slot = Some(Arc::clone(&hb));
     Ok(hb)
+}
+
+/// Compiles the templates of `kind` into the process cache ahead of the first render, so a
+/// caller can do it on another thread while the arrangement is checked. An error is not
+/// kept: the render compiles again and reports it where it always did.
+pub fn warm(kind: Kind, template_dir: Option<&Path>, escape: fn(&str) -> String) {
+    let _ = cached_registry(kind, template_dir, escape);
 }
 
 /// `{{section "name"}}`: renders the partial `name` with the report context as it is.
@@ -336,6 +400,37 @@ fn section(
     Ok(())
 }
 
+/// `{{code_spans spans}}` (HTML): a message split into [`Span`](super::context::Span)s, the
+/// quoted ones set in a monospace font. The same as `{{#each spans}}{{#if code}}<span
+/// class="mono">{{text}}</span>{{else}}{{text}}{{/if}}{{/each}}`, which the findings
+/// repeated three times per finding: one helper call instead of two per span.
+fn code_spans(
+    h: &handlebars::Helper,
+    r: &Handlebars,
+    _: &handlebars::Context,
+    _: &mut handlebars::RenderContext,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    let spans = h.param(0).and_then(|p| p.value().as_array()).ok_or(
+        handlebars::RenderErrorReason::ParamNotFoundForIndex("code_spans", 0),
+    )?;
+    let escape = r.get_escape_fn();
+    for span in spans {
+        let text = span
+            .get("text")
+            .and_then(|t| t.as_str())
+            .unwrap_or_default();
+        if span.get("code").and_then(|c| c.as_bool()) == Some(true) {
+            out.write("<span class=\"mono\">")?;
+            out.write(&escape(text))?;
+            out.write("</span>")?;
+        } else {
+            out.write(&escape(text))?;
+        }
+    }
+    Ok(())
+}
+
 /// How deep `{{section}}` calls may nest: the built-in templates use one level; a template
 /// that includes itself would otherwise recurse until the stack overflows (issue 11).
 pub const MAX_SECTION_DEPTH: usize = 16;
@@ -345,16 +440,45 @@ thread_local! {
     static SECTION_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
-/// Renders the report of one kind from the typed context.
+/// Renders the report of one kind from the context as handlebars reads it
+/// (`handlebars::Context::wraps` of the typed [`Context`]), which Markdown and HTML share.
 pub fn render(
     kind: Kind,
-    ctx: &Context,
+    ctx: &handlebars::Context,
     template_dir: Option<&Path>,
     escape: fn(&str) -> String,
 ) -> Result<String, RenderError> {
     let hb = cached_registry(kind, template_dir, escape)?;
-    hb.render("report", ctx).map_err(|e| RenderError::Render {
-        template: kind.main().to_owned(),
-        message: e.to_string(),
-    })
+    hb.render_with_context("report", ctx)
+        .map_err(|e| RenderError::Render {
+            template: kind.main().to_owned(),
+            message: e.to_string(),
+        })
+}
+
+/// The typed context as handlebars reads it: a JSON tree, built once per report.
+pub fn wrap(ctx: &Context) -> handlebars::Context {
+    handlebars::Context::wraps(ctx).expect("the report context serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The built-in templates are compiled through `skeleton`; it must give exactly the
+    /// template handlebars compiles from the text itself (elements, raw text, whitespace
+    /// handling and the positions render errors name), and it must apply to every one.
+    #[test]
+    fn built_in_templates_compile_as_handlebars_compiles_them() {
+        for b in BUILTIN {
+            let plain = Template::compile_with_name(b.text, b.path.to_owned()).unwrap();
+            let fast = super::super::skeleton::compile(b.text, b.path).unwrap();
+            assert!(plain == fast, "{} compiles differently", b.path);
+            assert!(
+                super::super::skeleton::applies(b.text),
+                "{} is compiled the slow way",
+                b.path
+            );
+        }
+    }
 }

@@ -244,6 +244,9 @@ pub struct FindingCtx {
     pub failing: bool,
     pub break_fix_incompatible: bool,
     pub owners: Vec<String>,
+    /// `owners` joined with "; ", as the reports list them: one value instead of a loop per
+    /// finding (the findings are most of a large report's rendering).
+    pub owners_text: String,
     /// Who does the ongoing work it needs, in plain words; empty when it needs none.
     pub ongoing_work: Vec<&'static str>,
     pub citation: String,
