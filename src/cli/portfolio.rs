@@ -287,6 +287,7 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
     // A few clients per core at a time: enough to keep the cores busy, few enough that
     // memory does not grow with the portfolio.
     let chunk = threads * 4;
+    let json_part = json.is_some();
     for (jobs, names) in jobs.chunks(chunk).zip(names.chunks(chunk)) {
         if atomic::interrupted() {
             return Err(atomic::OutputError::Interrupted.into());
@@ -298,34 +299,52 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
                 baseline: *baseline,
                 sarif: sarif_wanted.then_some(name.as_str()),
                 junit: junit_wanted.then_some(name.as_str()),
+                stream_json: false,
             };
-            let mut c = check_one(&registry, a, &settings, per_file, &render_opts, *ev, parts)?;
-            for (text, f) in c.rendered.iter().zip(per_file) {
-                over_budget(&a.path, *f, text.len(), *input)?;
-            }
-            if !staged.is_empty() {
-                c.row.reports = PORTFOLIO_FORMATS
-                    .iter()
-                    .map(|f| format!("{name}.{}", f.extension()))
-                    .collect();
-                for dir in &staged {
-                    for (f, text) in PORTFOLIO_FORMATS.iter().zip(&c.rendered) {
-                        dir.write(&format!("{name}.{}", f.extension()), text.as_bytes())?;
+            // The client's part of the portfolio JSON is written here, while its report
+            // (which borrows from the check) lives; the parts are joined in order below.
+            check_one(
+                &registry,
+                a,
+                &settings,
+                per_file,
+                &render_opts,
+                *ev,
+                parts,
+                |mut c, prepared| {
+                    let mut row = crate::portfolio::Row::new(prepared.run(), &prepared.report);
+                    let rendered: Vec<String> = c.rendered.drain(..).flatten().collect();
+                    for (text, f) in rendered.iter().zip(per_file) {
+                        over_budget(&a.path, *f, text.len() as u64, *input)?;
                     }
-                }
-                c.rendered = Vec::new();
-            }
-            Ok::<_, Error>(c)
+                    if !staged.is_empty() {
+                        row.reports = PORTFOLIO_FORMATS
+                            .iter()
+                            .map(|f| format!("{name}.{}", f.extension()))
+                            .collect();
+                        for dir in &staged {
+                            for (f, text) in PORTFOLIO_FORMATS.iter().zip(&rendered) {
+                                dir.write(&format!("{name}.{}", f.extension()), text.as_bytes())?;
+                            }
+                        }
+                    }
+                    let part = json_part
+                        .then(|| crate::portfolio::report_part(&prepared.report))
+                        .transpose()
+                        .map_err(json_err(Path::new("index.json")))?;
+                    Ok::<_, Error>((c, row, part))
+                },
+            )
         });
         for c in checked {
-            let mut c = c?;
+            let (mut c, row, part) = c?;
             sarif_runs.extend(c.sarif.take());
             junit_suites.extend(c.junit.take());
-            if let Some(w) = &mut json {
-                w.report(&c.report)
+            if let (Some(w), Some(part)) = (&mut json, part) {
+                w.report_part(&part)
                     .map_err(json_err(Path::new("index.json")))?;
             }
-            rows.push(c.row);
+            rows.push(row);
         }
     }
     let index = crate::portfolio::Index::new(

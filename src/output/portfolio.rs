@@ -296,11 +296,22 @@ impl<W: std::io::Write> JsonWriter<W> {
 
     /// Appends one client's report (in the order of the index rows).
     pub fn report(&mut self, report: &impl Serialize) -> std::io::Result<()> {
+        self.separate()?;
+        nested(&mut self.out, report, 2)
+    }
+
+    /// Appends one client's report written before by [`report_part`] (on a worker thread,
+    /// while the report's run was alive).
+    pub fn report_part(&mut self, part: &[u8]) -> std::io::Result<()> {
+        self.separate()?;
+        self.out.write_all(part)
+    }
+
+    fn separate(&mut self) -> std::io::Result<()> {
         self.out
             .write_all(if self.reports == 0 { b"\n" } else { b",\n" })?;
         self.reports += 1;
-        self.out.write_all(b"    ")?;
-        nested(&mut self.out, report, 2)
+        self.out.write_all(b"    ")
     }
 
     /// Writes the summary, index and invalid list after the reports and returns the writer.
@@ -320,6 +331,13 @@ impl<W: std::io::Write> JsonWriter<W> {
         out.write_all(b"\n}\n")?;
         Ok(self.out)
     }
+}
+
+/// One client's report as [`JsonWriter::report`] writes it, for [`JsonWriter::report_part`].
+pub fn report_part(report: &impl Serialize) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    nested(&mut out, report, 2)?;
+    Ok(out)
 }
 
 /// `value` pretty-printed as it appears `depth` levels deep: every line after the first

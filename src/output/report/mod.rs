@@ -228,7 +228,7 @@ pub enum RenderError {
 /// template context only when Markdown or HTML is (issue 17: no work twice).
 pub struct Prepared<'r> {
     run: &'r Run<'r>,
-    pub report: Report,
+    pub report: Report<'r>,
     context: std::cell::OnceCell<context::Context>,
 }
 
@@ -239,6 +239,11 @@ impl<'r> Prepared<'r> {
             report: Report::build(run),
             context: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The run the report was built from.
+    pub fn run(&self) -> &'r Run<'r> {
+        self.run
     }
 
     fn context(&self) -> &context::Context {
