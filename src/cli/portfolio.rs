@@ -301,8 +301,9 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
                 junit: junit_wanted.then_some(name.as_str()),
                 stream_json: false,
             };
-            // The client's part of the portfolio JSON is written here, while its report
-            // (which borrows from the check) lives; the parts are joined in order below.
+            // The client's JSON text is made here, while its report (which borrows from the
+            // check) lives: its own file's text when it has one, so the report is serialized
+            // once. The texts are joined into the portfolio JSON in order below.
             check_one(
                 &registry,
                 a,
@@ -313,7 +314,7 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
                 parts,
                 |mut c, prepared| {
                     let mut row = crate::portfolio::Row::new(prepared.run(), &prepared.report);
-                    let rendered: Vec<String> = c.rendered.drain(..).flatten().collect();
+                    let mut rendered: Vec<String> = c.rendered.drain(..).flatten().collect();
                     for (text, f) in rendered.iter().zip(per_file) {
                         over_budget(&a.path, *f, text.len() as u64, *input)?;
                     }
@@ -328,10 +329,15 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
                             }
                         }
                     }
-                    let part = json_part
-                        .then(|| crate::portfolio::report_part(&prepared.report))
-                        .transpose()
-                        .map_err(json_err(Path::new("index.json")))?;
+                    let part = json_part.then(|| {
+                        let mut text = match per_file.first() {
+                            Some(Format::Json) => rendered.swap_remove(0),
+                            _ => prepared.report.to_json(),
+                        };
+                        // Held until the batch is joined: without the slack of its growth.
+                        text.shrink_to_fit();
+                        text
+                    });
                     Ok::<_, Error>((c, row, part))
                 },
             )
@@ -341,7 +347,7 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
             sarif_runs.extend(c.sarif.take());
             junit_suites.extend(c.junit.take());
             if let (Some(w), Some(part)) = (&mut json, part) {
-                w.report_part(&part)
+                w.report_text(&part)
                     .map_err(json_err(Path::new("index.json")))?;
             }
             rows.push(row);
