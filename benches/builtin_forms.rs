@@ -170,7 +170,7 @@ fn mirror_control(c: &Control) -> MControl {
             .map(|r| (r.catalog.clone(), r.control.clone()))
             .collect(),
         break_fix_incompatible: c.break_fix_incompatible,
-        file: c.file.clone(),
+        file: c.file.to_string(),
         pos: pos(c.pos),
     }
 }
@@ -255,7 +255,7 @@ fn into_control(m: MControl) -> Control {
             .map(|(catalog, control)| ControlRef { catalog, control })
             .collect(),
         break_fix_incompatible: m.break_fix_incompatible,
-        file: m.file,
+        file: m.file.into(),
         pos: Pos::new(m.pos.0, m.pos.1),
     }
 }

@@ -21,12 +21,14 @@ mod catalogs;
 mod export;
 mod init;
 mod man;
+mod one;
 mod portfolio;
 
 pub use args::*;
 use catalogs::catalog_command;
 pub use init::init_template;
 pub use man::man_pages;
+use one::{Parts, check_one};
 use portfolio::{PORTFOLIO_FORMATS, check_portfolio};
 
 /// Why a command could not do its job. All of these exit with code 2.
@@ -346,75 +348,6 @@ fn load_evidence(
     crate::evidence::load(settings, a, &registry.vocabulary)
 }
 
-/// One arrangement evaluated and rendered: what portfolio and single runs both need.
-struct Checked {
-    passed: bool,
-    /// Rendered reports, in the order asked for.
-    rendered: Vec<String>,
-    row: crate::portfolio::Row,
-    report: crate::report::Report,
-    /// The run as a SARIF run, when [`Parts::sarif`] asked for it.
-    sarif: Option<report::sarif::Run>,
-    /// The run as one JUnit suite, when [`Parts::junit`] named it.
-    junit: Option<report::junit::TestSuite>,
-}
-
-/// What one arrangement's check needs beyond the run's settings, and the pieces a
-/// portfolio combines into one file.
-#[derive(Default, Clone, Copy)]
-struct Parts<'a> {
-    /// The report to compare with: the run's `--baseline`, or a portfolio client's own.
-    baseline: Option<&'a crate::baseline::Baseline>,
-    /// Keep the run as a SARIF run in category `gapcheck/NAME/` (a portfolio's
-    /// `-o x.sarif`).
-    sarif: Option<&'a str>,
-    /// Keep the run as one JUnit suite of this name (a portfolio's `-o x.xml`).
-    junit: Option<&'a str>,
-    /// Render the templated report on a second thread (a portfolio has a client per core).
-    parallel: bool,
-}
-
-fn check_one(
-    registry: &Registry,
-    a: &Arrangement,
-    settings: &Settings,
-    formats: &[Format],
-    render_opts: &report::RenderOptions,
-    evidence: Option<&crate::evidence::Evidence>,
-    parts: Parts<'_>,
-) -> Result<Checked, report::RenderError> {
-    let assessment = report::Assessment::with_evidence(registry, a, &settings.opts, evidence);
-    let comparison = parts
-        .baseline
-        .map(|b| b.compare(&assessment.evaluation.findings));
-    let generated_at = settings.now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let run = assessment.run(
-        a,
-        registry,
-        &settings.opts,
-        generated_at,
-        comparison.as_ref(),
-    );
-    let run = report::Run { evidence, ..run };
-    // One report build for every format and the portfolio row.
-    let prepared = report::Prepared::new(&run);
-    let rendered = prepared.render_all(formats, render_opts, parts.parallel)?;
-    let sarif = parts
-        .sarif
-        .map(|name| prepared.sarif_run(render_opts, name));
-    let junit = parts.junit.map(|name| prepared.junit_suite(name));
-    let report = prepared.report;
-    let row = crate::portfolio::Row::new(&run, &report);
-    Ok(Checked {
-        passed: run.passed(),
-        rendered,
-        row,
-        report,
-        sarif,
-        junit,
-    })
-}
-
 fn output_formats(outputs: &[PathBuf]) -> Result<Vec<(&PathBuf, Format)>, Error> {
     outputs
         .iter()
@@ -511,57 +444,82 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     // report behind.
     let mut formats: Vec<Format> = out_formats.iter().map(|(_, f)| *f).collect();
     formats.push(args.format);
-    let mut checked = check_one(
+    let color = args.format == Format::Text && color_stdout();
+    let content = match args.format {
+        Format::Text if color => Content::Colored,
+        Format::Text => Content::Text,
+        _ => Content::Data,
+    };
+    let parts = Parts {
+        baseline: settings.baseline.as_ref(),
+        stream_json: true,
+        parallel: true,
+        ..Parts::default()
+    };
+    check_one(
         &registry,
         &a,
         &settings,
         &formats,
         &file_opts,
         evidence.as_ref(),
-        Parts {
-            baseline: settings.baseline.as_ref(),
-            parallel: true,
-            ..Parts::default()
-        },
-    )?;
-    if args.format == Format::Text && color_stdout() {
-        *checked.rendered.last_mut().expect("stdout format") =
-            crate::report::text::render(&checked.report, true);
-    }
-    // The size budget (issue 11): checked on everything rendered before anything is written.
-    let input = arrangement_bytes
-        + crate::output::budget::input_bytes(
-            catalog_files(&registry)
-                .collect::<Vec<_>>()
+        parts,
+        |mut checked, prepared| {
+            let report = &prepared.report;
+            if color {
+                *checked.rendered.last_mut().expect("stdout format") =
+                    Some(crate::report::text::render(report, true));
+            }
+            // The size budget (issue 11): checked on every report before anything is
+            // written. The JSON report's size is counted by writing it into nothing, so its
+            // text is produced only where it goes.
+            let input = arrangement_bytes
+                + crate::output::budget::input_bytes(
+                    catalog_files(&registry)
+                        .collect::<Vec<_>>()
+                        .iter()
+                        .chain(&args.evidence.paths)
+                        .chain(&args.evidence.maps)
+                        .map(PathBuf::as_path),
+                );
+            let mut json_bytes = None;
+            for (rendered, f) in checked.rendered.iter().zip(&formats) {
+                let bytes = match rendered {
+                    Some(text) => text.len() as u64,
+                    None => *json_bytes.get_or_insert_with(|| {
+                        crate::output::budget::counted(|w| report.write_json(w))
+                    }),
+                };
+                over_budget(&a.path, *f, bytes, input)?;
+            }
+            let stdout = checked.rendered.pop().expect("stdout format");
+            let json = |w: &mut dyn std::io::Write| report.write_json(w);
+            let files: Vec<(&std::path::Path, atomic::Contents)> = out_formats
                 .iter()
-                .chain(&args.evidence.paths)
-                .chain(&args.evidence.maps)
-                .map(PathBuf::as_path),
-        );
-    for (text, f) in checked.rendered.iter().zip(&formats) {
-        over_budget(&a.path, *f, text.len(), input)?;
-    }
-    let stdout = checked.rendered.pop().expect("stdout format");
-    let files: Vec<(&std::path::Path, &[u8])> = out_formats
-        .iter()
-        .zip(&checked.rendered)
-        .map(|((o, _), text)| (o.as_path(), text.as_bytes()))
-        .collect();
-    atomic::write_all_atomic(&files)?;
-    let content = match args.format {
-        Format::Text if color_stdout() => Content::Colored,
-        Format::Text => Content::Text,
-        _ => Content::Data,
-    };
-    term::print(&stdout, content)?;
-    Ok(if checked.passed { 0 } else { 1 })
+                .zip(&checked.rendered)
+                .map(|((o, _), rendered)| {
+                    let contents = match rendered {
+                        Some(text) => atomic::Contents::Bytes(text.as_bytes()),
+                        None => atomic::Contents::Stream(&json),
+                    };
+                    (o.as_path(), contents)
+                })
+                .collect();
+            atomic::write_all_streamed(&files)?;
+            match stdout {
+                Some(text) => term::print(&text, content)?,
+                None => term::print_streamed(content, json)?,
+            }
+            Ok(if checked.passed { 0 } else { 1 })
+        },
+    )
 }
 
 /// Refuses a report of `bytes` over the budget for `input` bytes of input
 /// (`output::budget`), located at the arrangement it is a report of.
-fn over_budget(arrangement: &str, format: Format, bytes: usize, input: u64) -> Result<(), Error> {
+fn over_budget(arrangement: &str, format: Format, bytes: u64, input: u64) -> Result<(), Error> {
     let budget = crate::output::budget::report_budget(input);
-    if bytes as u64 <= budget {
+    if bytes <= budget {
         return Ok(());
     }
     Err(Error::Invalid(vec![Diagnostic {

@@ -1,6 +1,8 @@
 //! Issue 17's write paths: a portfolio written client by client into its staging directory
-//! gives the same files as one rendered whole, and a template that includes itself is a
-//! located error, not a stack overflow (issue 11).
+//! gives the same files as one rendered whole; a single check's JSON report, written from
+//! the borrowed report model straight to stdout and into `-o` files, is the same document
+//! everywhere and still held to its size budget before anything is written; and a template
+//! that includes itself is a located error, not a stack overflow (issue 11).
 
 mod common;
 
@@ -253,4 +255,147 @@ fn partials_that_include_each_other_are_a_located_error() {
         out.stderr
     );
     assert!(out.stderr.contains("closes a cycle"), "{}", out.stderr);
+}
+
+const ONE: &str = "fixtures/co-managed.yaml";
+
+#[test]
+fn a_streamed_json_report_is_the_same_on_stdout_and_in_every_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("sub/b.json"));
+    let md = dir.path().join("r.md");
+    let out = run(&[
+        "check",
+        ONE,
+        "--today",
+        TODAY,
+        "-f",
+        "json",
+        "-o",
+        a.to_str().unwrap(),
+        "-o",
+        md.to_str().unwrap(),
+        "-o",
+        b.to_str().unwrap(),
+    ]);
+    assert!(matches!(out.code, 0 | 1), "{}", out.stderr);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert!(!report["findings"].as_array().unwrap().is_empty());
+    assert!(out.stdout.ends_with("}\n"));
+    assert_eq!(std::fs::read_to_string(&a).unwrap(), out.stdout);
+    assert_eq!(std::fs::read_to_string(&b).unwrap(), out.stdout);
+    // The Markdown beside them is rendered from the same report.
+    let alone = run(&["check", ONE, "--today", TODAY, "-f", "markdown"]);
+    assert_eq!(std::fs::read_to_string(&md).unwrap(), alone.stdout);
+    // No temporary file is left beside the reports.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+}
+
+#[test]
+fn a_streamed_json_report_that_cannot_be_written_fails_the_run() {
+    if !std::path::Path::new("/dev/full").exists() {
+        return;
+    }
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("gapcheck"))
+        .env("SOURCE_DATE_EPOCH", common::EPOCH)
+        .args(["check", ONE, "--today", TODAY, "-f", "json"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot write to standard output"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// The report size budget holds for a streamed JSON report as for a rendered one: its size
+/// is known before any report is written or printed. Debug builds lower the fixed part.
+#[cfg(debug_assertions)]
+mod json_budget {
+    use super::*;
+
+    fn with_fixed(fixed: i64, args: &[&str]) -> common::Output {
+        let out = common::gapcheck()
+            .env("GAPCHECK_TEST_REPORT_FIXED_BYTES", fixed.to_string())
+            .args(["check", ONE, "--today", TODAY])
+            .args(args)
+            .output()
+            .unwrap();
+        common::Output {
+            code: out.status.code().unwrap(),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        }
+    }
+
+    /// The fixed part that makes the budget exactly the JSON report's size.
+    fn exact() -> (i64, usize) {
+        let report = run(&["check", ONE, "--today", TODAY, "-f", "json"]);
+        let bytes = report.stdout.len();
+        let input = std::fs::metadata(ONE).unwrap().len() as i64;
+        let fixed = bytes as i64 - 32 * input;
+        assert!(fixed > 0, "the fixed part decides");
+        (fixed, bytes)
+    }
+
+    #[test]
+    fn a_json_file_at_the_budget_is_written_and_one_byte_past_it_is_refused() {
+        let (fixed, bytes) = exact();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("r.json");
+        let file = file.to_str().unwrap();
+
+        let at = with_fixed(fixed, &["-o", file]);
+        assert!(matches!(at.code, 0 | 1), "{}", at.stderr);
+        assert_eq!(std::fs::metadata(file).unwrap().len() as usize, bytes);
+        std::fs::remove_file(file).unwrap();
+
+        let past = with_fixed(fixed - 1, &["-o", file]);
+        assert_eq!(past.code, 2, "{}", past.stderr);
+        assert!(
+            past.stderr.contains(&format!(
+                "{ONE}:1:1: error: the json report would be {bytes} bytes, over its budget of {} bytes",
+                bytes - 1
+            )),
+            "{}",
+            past.stderr
+        );
+        assert!(past.stdout.is_empty(), "nothing printed");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "nothing written"
+        );
+    }
+
+    #[test]
+    fn json_over_budget_on_stdout_writes_no_file_either() {
+        let (fixed, bytes) = exact();
+        let dir = tempfile::tempdir().unwrap();
+        let md = dir.path().join("r.md");
+        let past = with_fixed(fixed - 1, &["-f", "json", "-o", md.to_str().unwrap()]);
+        assert_eq!(past.code, 2, "{}", past.stderr);
+        assert!(
+            past.stderr
+                .contains(&format!("error: the json report would be {bytes} bytes")),
+            "{}",
+            past.stderr
+        );
+        assert!(past.stdout.is_empty(), "nothing printed");
+        assert!(
+            !md.exists(),
+            "the Markdown report, within its budget, is not written"
+        );
+    }
 }

@@ -20,13 +20,13 @@ pub(super) fn missing_rationales(registry: &Registry) -> Vec<Diagnostic> {
             .iter()
             .filter(|c| c.requires.is_some() && c.rationale.is_none())
         {
-            if builtin_files.contains(&c.file.as_str()) {
+            if builtin_files.contains(&&*c.file) {
                 builtin += 1;
                 continue;
             }
             out.push(Diagnostic {
                 level: Level::Warning,
-                file: c.file.clone(),
+                file: c.file.to_string(),
                 pos: Some(c.pos),
                 message: format!(
                     "control `{}` has `requires` but no `rationale`",
@@ -109,7 +109,7 @@ pub(super) fn catalog_command(c: CatalogCommand) -> Result<u8, Error> {
                         .collect();
                     c.controls
                         .iter()
-                        .filter(|k| theirs.contains(&k.file.as_str()))
+                        .filter(|k| theirs.contains(&&*k.file))
                         .count()
                 })
                 .sum();

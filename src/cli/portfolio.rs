@@ -287,6 +287,7 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
     // A few clients per core at a time: enough to keep the cores busy, few enough that
     // memory does not grow with the portfolio.
     let chunk = threads * 4;
+    let json_part = json.is_some();
     for (jobs, names) in jobs.chunks(chunk).zip(names.chunks(chunk)) {
         if atomic::interrupted() {
             return Err(atomic::OutputError::Interrupted.into());
@@ -299,34 +300,58 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
                 sarif: sarif_wanted.then_some(name.as_str()),
                 junit: junit_wanted.then_some(name.as_str()),
                 parallel: false,
+                stream_json: false,
             };
-            let mut c = check_one(&registry, a, &settings, per_file, &render_opts, *ev, parts)?;
-            for (text, f) in c.rendered.iter().zip(per_file) {
-                over_budget(&a.path, *f, text.len(), *input)?;
-            }
-            if !staged.is_empty() {
-                c.row.reports = PORTFOLIO_FORMATS
-                    .iter()
-                    .map(|f| format!("{name}.{}", f.extension()))
-                    .collect();
-                for dir in &staged {
-                    for (f, text) in PORTFOLIO_FORMATS.iter().zip(&c.rendered) {
-                        dir.write(&format!("{name}.{}", f.extension()), text.as_bytes())?;
+            // The client's JSON text is made here, while its report (which borrows from the
+            // check) lives: its own file's text when it has one, so the report is serialized
+            // once. The texts are joined into the portfolio JSON in order below.
+            check_one(
+                &registry,
+                a,
+                &settings,
+                per_file,
+                &render_opts,
+                *ev,
+                parts,
+                |mut c, prepared| {
+                    let mut row = crate::portfolio::Row::new(prepared.run(), &prepared.report);
+                    let mut rendered: Vec<String> = c.rendered.drain(..).flatten().collect();
+                    for (text, f) in rendered.iter().zip(per_file) {
+                        over_budget(&a.path, *f, text.len() as u64, *input)?;
                     }
-                }
-                c.rendered = Vec::new();
-            }
-            Ok::<_, Error>(c)
+                    if !staged.is_empty() {
+                        row.reports = PORTFOLIO_FORMATS
+                            .iter()
+                            .map(|f| format!("{name}.{}", f.extension()))
+                            .collect();
+                        for dir in &staged {
+                            for (f, text) in PORTFOLIO_FORMATS.iter().zip(&rendered) {
+                                dir.write(&format!("{name}.{}", f.extension()), text.as_bytes())?;
+                            }
+                        }
+                    }
+                    let part = json_part.then(|| {
+                        let mut text = match per_file.first() {
+                            Some(Format::Json) => rendered.swap_remove(0),
+                            _ => prepared.report.to_json(),
+                        };
+                        // Held until the batch is joined: without the slack of its growth.
+                        text.shrink_to_fit();
+                        text
+                    });
+                    Ok::<_, Error>((c, row, part))
+                },
+            )
         });
         for c in checked {
-            let mut c = c?;
+            let (mut c, row, part) = c?;
             sarif_runs.extend(c.sarif.take());
             junit_suites.extend(c.junit.take());
-            if let Some(w) = &mut json {
-                w.report(&c.report)
+            if let (Some(w), Some(part)) = (&mut json, part) {
+                w.report_text(&part)
                     .map_err(json_err(Path::new("index.json")))?;
             }
-            rows.push(c.row);
+            rows.push(row);
         }
     }
     let index = crate::portfolio::Index::new(

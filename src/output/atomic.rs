@@ -1,4 +1,5 @@
-//! Writing reports without ever leaving half a file: render everything first, then write
+//! Writing reports without ever leaving half a file: render everything first (or, for a
+//! large JSON report, produce it straight into the file: [`Contents::Stream`]), then write
 //! each file to a temporary sibling and rename it into place. A portfolio directory is
 //! written whole into a staging directory beside it and swapped in.
 //!
@@ -104,11 +105,30 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), OutputError> {
     write_all_atomic(&[(path, contents)])
 }
 
+/// What one report file holds: bytes rendered before, or a writer that produces them into
+/// the temporary file, so a large report is never held in memory whole (issue 17).
+#[derive(Clone, Copy)]
+pub enum Contents<'a> {
+    Bytes(&'a [u8]),
+    /// Called once, with a buffered writer into the temporary file; an error it returns
+    /// fails the run like any write error, and the temporary file is removed.
+    Stream(&'a (dyn Fn(&mut dyn Write) -> std::io::Result<()> + Sync)),
+}
+
 /// Writes several reports so that a failure replaces none of them where it can be foreseen:
 /// every report is first written in full to a temporary sibling, and only when all of them
 /// are on disk are they renamed into place. A failure before that removes every temporary
 /// file and leaves the old reports untouched.
 pub fn write_all_atomic(files: &[(&Path, &[u8])]) -> Result<(), OutputError> {
+    let files: Vec<(&Path, Contents)> = files
+        .iter()
+        .map(|(path, bytes)| (*path, Contents::Bytes(bytes)))
+        .collect();
+    write_all_streamed(&files)
+}
+
+/// [`write_all_atomic`], with reports that may be written as they are produced.
+pub fn write_all_streamed(files: &[(&Path, Contents)]) -> Result<(), OutputError> {
     guard_signals();
     let cleanup = |staged: &[(PathBuf, &Path)]| {
         for (tmp, _) in staged {
@@ -117,7 +137,7 @@ pub fn write_all_atomic(files: &[(&Path, &[u8])]) -> Result<(), OutputError> {
     };
     // Staging (write and fsync) runs on every core: a portfolio writes thousands of files,
     // and waiting for each fsync in turn dominated its run time.
-    let indexed: Vec<(usize, &(&Path, &[u8]))> = files.iter().enumerate().collect();
+    let indexed: Vec<(usize, &(&Path, Contents))> = files.iter().enumerate().collect();
     let results = crate::parallel::map(
         &indexed,
         crate::parallel::threads(),
@@ -209,7 +229,7 @@ fn sync_fs(dir: &Path) -> std::io::Result<()> {
 }
 
 /// Writes `contents` to a new temporary file beside `path` and returns its name.
-fn stage(path: &Path, contents: &[u8], index: usize) -> Result<PathBuf, OutputError> {
+fn stage(path: &Path, contents: &Contents, index: usize) -> Result<PathBuf, OutputError> {
     let io = |source| OutputError::Io {
         path: path.display().to_string(),
         source,
@@ -241,7 +261,14 @@ fn stage(path: &Path, contents: &[u8], index: usize) -> Result<PathBuf, OutputEr
         if let Some(p) = keep {
             f.set_permissions(p)?;
         }
-        f.write_all(contents)?;
+        match contents {
+            Contents::Bytes(b) => f.write_all(b)?,
+            Contents::Stream(write) => {
+                let mut w = std::io::BufWriter::with_capacity(STREAM_BUFFER, &mut f);
+                write(&mut w)?;
+                w.flush()?;
+            }
+        }
         f.sync_all()
     })();
     match result {
@@ -255,6 +282,9 @@ fn stage(path: &Path, contents: &[u8], index: usize) -> Result<PathBuf, OutputEr
         }
     }
 }
+
+/// The buffer between a streamed report and its file: large enough that writes are few.
+pub const STREAM_BUFFER: usize = 1 << 16;
 
 /// A hidden temporary name beside a report: the report's name cut to 100 bytes (at a
 /// character boundary), so a valid 255-byte report name still gives a valid temporary name.

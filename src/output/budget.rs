@@ -68,6 +68,25 @@ pub fn input_bytes<'a>(paths: impl IntoIterator<Item = &'a std::path::Path>) -> 
     total
 }
 
+/// The bytes `write` produces, counted without keeping them: the size of a streamed report,
+/// for its budget, before any of it is written where it goes. An error (none is expected
+/// from writing into nothing) counts what was written before it.
+pub fn counted(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> u64 {
+    struct Count(u64);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len() as u64;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let _ = write(&mut count);
+    count.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +96,14 @@ mod tests {
         assert_eq!(report_budget(0), fixed_bytes());
         assert_eq!(report_budget(1000), fixed_bytes() + 32_000);
         assert_eq!(report_budget(u64::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn counted_is_the_length_of_what_is_written() {
+        let n = counted(|w| {
+            w.write_all(b"abc")?;
+            w.write_all("é\n".as_bytes())
+        });
+        assert_eq!(n, 6);
     }
 }

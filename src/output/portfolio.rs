@@ -296,11 +296,27 @@ impl<W: std::io::Write> JsonWriter<W> {
 
     /// Appends one client's report (in the order of the index rows).
     pub fn report(&mut self, report: &impl Serialize) -> std::io::Result<()> {
+        self.separate()?;
+        nested(&mut self.out, report, 2)
+    }
+
+    /// Appends one client's report given as its own pretty-printed JSON (the text of its
+    /// `.json` file, rendered on a worker while the report's run was alive): the same bytes
+    /// as [`JsonWriter::report`], without serializing the report again.
+    pub fn report_text(&mut self, json: &str) -> std::io::Result<()> {
+        self.separate()?;
+        let mut w = Indent {
+            out: &mut self.out,
+            pad: &PAD[..4],
+        };
+        std::io::Write::write_all(&mut w, json.strip_suffix('\n').unwrap_or(json).as_bytes())
+    }
+
+    fn separate(&mut self) -> std::io::Result<()> {
         self.out
             .write_all(if self.reports == 0 { b"\n" } else { b",\n" })?;
         self.reports += 1;
-        self.out.write_all(b"    ")?;
-        nested(&mut self.out, report, 2)
+        self.out.write_all(b"    ")
     }
 
     /// Writes the summary, index and invalid list after the reports and returns the writer.
@@ -322,6 +338,30 @@ impl<W: std::io::Write> JsonWriter<W> {
     }
 }
 
+/// Writes JSON text indented: `pad` after every line break.
+struct Indent<'w, W: std::io::Write> {
+    out: &'w mut W,
+    pad: &'static [u8],
+}
+
+impl<W: std::io::Write> std::io::Write for Indent<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut rest = buf;
+        while let Some(i) = rest.iter().position(|b| *b == b'\n') {
+            self.out.write_all(&rest[..=i])?;
+            self.out.write_all(self.pad)?;
+            rest = &rest[i + 1..];
+        }
+        self.out.write_all(rest)?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+const PAD: &[u8] = b"    ";
+
 /// `value` pretty-printed as it appears `depth` levels deep: every line after the first
 /// indented by two spaces per level (the first line's indent is the caller's).
 fn nested(
@@ -329,26 +369,6 @@ fn nested(
     value: &impl Serialize,
     depth: usize,
 ) -> std::io::Result<()> {
-    struct Indent<'w, W: std::io::Write> {
-        out: &'w mut W,
-        pad: &'static [u8],
-    }
-    impl<W: std::io::Write> std::io::Write for Indent<'_, W> {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            let mut rest = buf;
-            while let Some(i) = rest.iter().position(|b| *b == b'\n') {
-                self.out.write_all(&rest[..=i])?;
-                self.out.write_all(self.pad)?;
-                rest = &rest[i + 1..];
-            }
-            self.out.write_all(rest)?;
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            self.out.flush()
-        }
-    }
-    const PAD: &[u8] = b"    ";
     let pad = &PAD[..(2 * depth).min(PAD.len())];
     let mut w = Indent { out, pad };
     serde_json::to_writer_pretty(&mut w, value).map_err(std::io::Error::from)
@@ -382,6 +402,15 @@ mod tests {
                 w.report(r).unwrap();
             }
             w.finish(&index).unwrap();
+            // The same document from each report's own pretty-printed text.
+            let mut from_text = Vec::new();
+            let mut w = JsonWriter::begin(&mut from_text, &index.generated_at).unwrap();
+            for r in &reports {
+                w.report_text(&(serde_json::to_string_pretty(r).unwrap() + "\n"))
+                    .unwrap();
+            }
+            w.finish(&index).unwrap();
+            assert_eq!(from_text, out, "{n} reports, from text");
             let whole = Whole {
                 schema: SCHEMA,
                 generated_at: &index.generated_at,

@@ -96,6 +96,27 @@ pub fn print(s: &str, content: Content) -> Result<(), StdoutError> {
     }
 }
 
+/// Writes what `write` produces to standard output, as [`print`] would write it whole. Data
+/// for a file or a pipe is streamed through a buffer, so a large report is never held in
+/// memory; anything cleaned first (text, or data shown on a terminal) is collected, then
+/// printed.
+pub fn print_streamed(
+    content: Content,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), StdoutError> {
+    let stdout = io::stdout();
+    if content != Content::Data || stdout.is_terminal() {
+        let mut text = Vec::new();
+        write(&mut text)?;
+        return print(&String::from_utf8_lossy(&text), content);
+    }
+    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    match write(&mut out).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(StdoutError),
+    }
+}
+
 /// Writes a message to standard error, cleaned as a whole (line breaks kept). Errors are
 /// ignored: there is nowhere left to report them.
 pub fn eprint(s: &str) {

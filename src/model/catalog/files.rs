@@ -110,6 +110,9 @@ pub fn read_reader(shown: &str, reader: impl std::io::Read) -> Result<String, Di
             "split the file, or check that this is the file you meant",
         ));
     }
+    // `read_to_end` grows its buffer by doubling; a catalog's text is kept until it is
+    // parsed, beside every other file's (issue 17).
+    bytes.shrink_to_fit();
     String::from_utf8(bytes).map_err(|e| {
         let before = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = before.iter().filter(|b| **b == b'\n').count() as u32 + 1;

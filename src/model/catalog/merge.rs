@@ -68,6 +68,17 @@ pub(super) fn merge(
             Header::Extends { id, pos } => extensions.push((id, pos, source, file.controls)),
         }
     }
+    // Room for every extension's controls at once: growing by doubling would hold the old
+    // and the new buffer together, and leave up to half of it unused (issue 17).
+    let mut added: BTreeMap<String, usize> = BTreeMap::new();
+    for (id, _, _, controls) in &extensions {
+        *added.entry(id.clone()).or_default() += controls.len();
+    }
+    for (id, n) in added {
+        if let Some(cat) = catalogs.get_mut(&id) {
+            cat.controls.reserve_exact(n);
+        }
+    }
     for (id, pos, source, controls) in extensions {
         let Some(cat) = catalogs.get_mut(&id) else {
             let ids: Vec<&str> = catalogs.keys().map(String::as_str).collect();

@@ -1,6 +1,8 @@
 //! Parsing one catalog file: the header, each control, requirements (all/any trees within a
 //! depth budget), conditions and props.
 
+use std::sync::Arc;
+
 use super::*;
 
 pub(super) const HEADER_KEYS: &[&str] = &[
@@ -188,9 +190,13 @@ pub(super) fn parse_catalog(
     };
 
     let mut controls = Vec::new();
+    // One copy of the file name, shared by every control of the file.
+    let file: Arc<str> = sink.file().into();
     if let Some(list) = top.require(sink, "controls", "the catalog file", "[...]") {
-        for item in decode::list(sink, list, "`controls`") {
-            if let Some(c) = parse_control(sink, item, vocab) {
+        let items = decode::list(sink, list, "`controls`");
+        controls.reserve_exact(items.len());
+        for item in items {
+            if let Some(c) = parse_control(sink, item, vocab, &file) {
                 controls.push(c);
             }
         }
@@ -198,7 +204,12 @@ pub(super) fn parse_catalog(
     Some((header, controls))
 }
 
-pub(super) fn parse_control(sink: &mut Sink, node: &Node, vocab: &Vocabulary) -> Option<Control> {
+pub(super) fn parse_control(
+    sink: &mut Sink,
+    node: &Node,
+    vocab: &Vocabulary,
+    file: &Arc<str>,
+) -> Option<Control> {
     // Name the control in messages about its keys when its id is readable.
     let named = match node.get("id").map(|n| &n.value) {
         Some(Value::Str(id)) => format!("control `{id}`"),
@@ -292,15 +303,15 @@ pub(super) fn parse_control(sink: &mut Sink, node: &Node, vocab: &Vocabulary) ->
         rationale,
         related,
         break_fix_incompatible,
-        file: sink.file().to_owned(),
+        file: Arc::clone(file),
         pos: node.pos,
     })
 }
 
 /// A `props:` mapping of single values (text, whole numbers, true/false); other values are
 /// reported and left out. Shared with the OSCAL import's mapping files.
-pub fn read_props(sink: &mut Sink, node: &Node) -> BTreeMap<String, Prop> {
-    let mut out = BTreeMap::new();
+pub fn read_props(sink: &mut Sink, node: &Node) -> Props {
+    let mut out = Props::default();
     let Some(entries) = node.as_map() else {
         decode::type_error(
             sink,
@@ -328,6 +339,7 @@ pub fn read_props(sink: &mut Sink, node: &Node) -> BTreeMap<String, Prop> {
         };
         out.insert(k.name.clone(), prop);
     }
+    out.0.shrink_to_fit();
     out
 }
 

@@ -1,20 +1,22 @@
 //! The JSON report (`gapcheck/report/v1`, DESIGN §7): the documented wire format, and the
 //! typed model every other renderer reads.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use super::Run;
 use crate::arrangement::Model;
-use crate::catalog::{Prop, Severity};
-use crate::evaluate::{AppliedException, Doer, Reason, Remark, Status};
+use crate::catalog::{Props, Severity};
+use crate::evaluate::{AppliedException, Doer, Finding, Reason, Remark, Status};
 use crate::fit::Fit;
 use crate::sprs::Sprs;
 
 /// The report's format id; the baseline reader checks it (`baseline::SCHEMA`).
 pub use crate::baseline::SCHEMA;
 
+/// Borrows the findings from the evaluation and the controls' text from the registry: a
+/// report of 100,000 controls is written as it is serialized, never copied (issue 17).
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub struct Report<'a> {
     pub schema: &'static str,
     pub tool: Tool,
     pub generated_at: String,
@@ -33,8 +35,8 @@ pub struct Report {
     pub model_fit: Fit,
     pub summary: Summary,
     pub frameworks: Vec<FrameworkSummary>,
-    pub findings: Vec<FindingInfo>,
-    pub remarks: Vec<Remark>,
+    pub findings: Findings<'a>,
+    pub remarks: &'a [Remark],
     /// Regressions and improvements since `--baseline`; absent without one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<crate::baseline::Comparison>,
@@ -132,7 +134,7 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn add(&mut self, f: &FindingInfo) {
+    fn add(&mut self, f: &Finding) {
         self.controls += 1;
         match f.status {
             Status::Satisfied => self.satisfied += 1,
@@ -144,7 +146,7 @@ impl Counts {
             Status::NotApplicable => self.not_applicable += 1,
         }
         // Out-of-scope controls do not count as break-fix exposure.
-        if f.break_fix_incompatible && f.status != Status::NotApplicable {
+        if f.control.break_fix_incompatible && f.status != Status::NotApplicable {
             self.break_fix_incompatible += 1;
         }
         if f.failing {
@@ -171,79 +173,112 @@ pub struct FrameworkSummary {
     pub passed: bool,
 }
 
+/// One finding as the report shows it: a view of the evaluation's finding and its control,
+/// made when it is serialized or read.
 #[derive(Debug, Clone, Serialize)]
-pub struct FindingInfo {
-    pub catalog: String,
-    pub control: String,
-    pub title: String,
-    pub group: Option<String>,
+pub struct FindingInfo<'a> {
+    pub catalog: &'a str,
+    pub control: &'a str,
+    pub title: &'a str,
+    pub group: Option<&'a str>,
     pub status: Status,
     pub severity: Severity,
     pub break_fix_incompatible: bool,
     pub failing: bool,
-    pub owners: Vec<String>,
+    pub owners: &'a [String],
     /// Who does the ongoing work the control needs (`internal`, `msp`, `break-fix` for work
     /// left to a break-fix vendor, `nobody`); empty when it needs none.
-    pub ongoing_work: Vec<Doer>,
-    pub citation: String,
+    pub ongoing_work: &'a [Doer],
+    pub citation: &'a str,
     /// Why the control requires what it does, in the control's own words.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rationale: Option<String>,
-    pub reasons: Vec<Reason>,
+    pub rationale: Option<&'a str>,
+    pub reasons: &'a [Reason],
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub exception: Option<AppliedException>,
+    pub exception: Option<&'a AppliedException>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub evidence: Option<String>,
+    pub evidence: Option<&'a str>,
     /// The arrangement line this finding points at.
     pub line: u32,
     pub column: u32,
-    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub props: std::collections::BTreeMap<String, Prop>,
+    #[serde(skip_serializing_if = "Props::is_empty")]
+    pub props: &'a Props,
     /// Requirement text and remediation guidance, for failing findings only (keeps the
     /// report small while giving readers of a gap what they need).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub statement: Option<String>,
+    pub statement: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub guidance: Option<String>,
+    pub guidance: Option<&'a str>,
 }
 
-impl Report {
-    pub fn build(run: &Run) -> Report {
+impl<'a> FindingInfo<'a> {
+    fn of(f: &'a Finding<'a>) -> Self {
+        let open = !f.status.is_met() && f.status != Status::NotApplicable;
+        FindingInfo {
+            catalog: &f.catalog.id,
+            control: &f.control.id,
+            title: &f.control.title,
+            group: f.control.group.as_deref(),
+            status: f.status,
+            severity: f.control.severity,
+            break_fix_incompatible: f.control.break_fix_incompatible,
+            failing: f.failing,
+            owners: &f.owners,
+            ongoing_work: &f.ongoing_work,
+            citation: &f.control.citation,
+            rationale: f.control.rationale.as_deref(),
+            reasons: &f.reasons,
+            exception: f.exception.as_ref(),
+            evidence: f.evidence.as_deref(),
+            line: f.location.line,
+            column: f.location.column,
+            props: &f.control.props,
+            statement: open.then_some(f.control.statement.as_str()),
+            guidance: if open {
+                f.control.guidance.as_deref()
+            } else {
+                None
+            },
+        }
+    }
+}
+
+/// The report's findings: the evaluation's, each shown as a [`FindingInfo`] only while it is
+/// written or read, so the report adds nothing per finding to what the run holds.
+#[derive(Clone, Copy)]
+pub struct Findings<'a>(&'a [Finding<'a>]);
+
+impl<'a> Findings<'a> {
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = FindingInfo<'a>> + 'a {
+        self.0.iter().map(FindingInfo::of)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Findings<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'a> Report<'a> {
+    pub fn build(run: &Run<'a>) -> Report<'a> {
         let a = run.arrangement;
         let e = run.evaluation;
-        let findings: Vec<FindingInfo> = e
-            .findings
-            .iter()
-            .map(|f| {
-                let open = !f.status.is_met() && f.status != Status::NotApplicable;
-                FindingInfo {
-                    catalog: f.catalog.id.clone(),
-                    control: f.control.id.clone(),
-                    title: f.control.title.clone(),
-                    group: f.control.group.clone(),
-                    status: f.status,
-                    severity: f.control.severity,
-                    break_fix_incompatible: f.control.break_fix_incompatible,
-                    failing: f.failing,
-                    owners: f.owners.clone(),
-                    ongoing_work: f.ongoing_work.clone(),
-                    citation: f.control.citation.clone(),
-                    rationale: f.control.rationale.clone(),
-                    reasons: f.reasons.clone(),
-                    exception: f.exception.clone(),
-                    evidence: f.evidence.clone(),
-                    line: f.location.line,
-                    column: f.location.column,
-                    props: f.control.props.clone(),
-                    statement: open.then(|| f.control.statement.clone()),
-                    guidance: if open {
-                        f.control.guidance.clone()
-                    } else {
-                        None
-                    },
-                }
-            })
-            .collect();
+        let findings = &e.findings;
         let mut summary = Counts::default();
         findings.iter().for_each(|f| summary.add(f));
         let frameworks = e
@@ -253,7 +288,7 @@ impl Report {
                 let mut counts = Counts::default();
                 findings
                     .iter()
-                    .filter(|f| f.catalog == s.catalog.id)
+                    .filter(|f| f.catalog.id == s.catalog.id)
                     .for_each(|f| counts.add(f));
                 FrameworkSummary {
                     catalog: s.catalog.id.clone(),
@@ -306,8 +341,8 @@ impl Report {
                 counts: summary,
             },
             frameworks,
-            findings,
-            remarks: e.remarks.clone(),
+            findings: Findings(findings),
+            remarks: &e.remarks,
             baseline: run.baseline.cloned(),
             evidence: super::evidence::EvidenceSummary::build(run),
         }
@@ -322,7 +357,7 @@ impl Report {
 
     /// Streams the pretty-printed report (the bytes of [`Report::to_json`]) into `out`,
     /// without building the text first.
-    pub fn write_json(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    pub fn write_json<W: std::io::Write + ?Sized>(&self, out: &mut W) -> std::io::Result<()> {
         serde_json::to_writer_pretty(&mut *out, self).map_err(std::io::Error::from)?;
         out.write_all(b"\n")
     }

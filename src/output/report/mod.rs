@@ -229,7 +229,7 @@ pub enum RenderError {
 /// template context only when Markdown or HTML is (issue 17: no work twice).
 pub struct Prepared<'r> {
     run: &'r Run<'r>,
-    pub report: Report,
+    pub report: Report<'r>,
     context: std::sync::OnceLock<context::Context>,
     /// The context as handlebars reads it (a JSON tree), shared by Markdown and HTML.
     wrapped: std::sync::OnceLock<handlebars::Context>,
@@ -243,6 +243,11 @@ impl<'r> Prepared<'r> {
             context: std::sync::OnceLock::new(),
             wrapped: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The run the report was built from.
+    pub fn run(&self) -> &'r Run<'r> {
+        self.run
     }
 
     fn context(&self) -> &context::Context {
@@ -273,23 +278,30 @@ impl<'r> Prepared<'r> {
         })
     }
 
-    /// Renders every format in `formats`, in that order. With `parallel`, the templated
-    /// report (HTML, else Markdown), by far the costliest, is rendered on a second thread
-    /// while this one renders the others: a single check's wall time on two cores. The
-    /// first error in `formats` order is returned, as when they were rendered in turn.
+    /// Renders every format in `formats`, in that order, except JSON when `stream_json`
+    /// (left `None`, to be written from the report model where it goes). With `parallel`,
+    /// the templated report (HTML, else Markdown), by far the costliest, is rendered on a
+    /// second thread while this one renders the others: a single check's wall time on two
+    /// cores. The first error in `formats` order is returned, as when they were rendered in
+    /// turn.
     pub fn render_all(
         &self,
         formats: &[Format],
         opts: &RenderOptions,
         parallel: bool,
-    ) -> Result<Vec<String>, RenderError> {
+        stream_json: bool,
+    ) -> Result<Vec<Option<String>>, RenderError> {
+        let render = |f: Format| match f {
+            Format::Json if stream_json => Ok(None),
+            _ => self.render(f, opts).map(Some),
+        };
         let heavy = [Format::Html, Format::Markdown]
             .into_iter()
             .find(|h| formats.contains(h));
         let Some(heavy) = heavy.filter(|h| parallel && formats.iter().any(|f| f != h)) else {
-            return formats.iter().map(|f| self.render(*f, opts)).collect();
+            return formats.iter().map(|f| render(*f)).collect();
         };
-        let mut results: Vec<Option<Result<String, RenderError>>> =
+        let mut results: Vec<Option<Result<Option<String>, RenderError>>> =
             formats.iter().map(|_| None).collect();
         let (mine, theirs): (Vec<_>, Vec<_>) = results
             .iter_mut()
@@ -300,12 +312,12 @@ impl<'r> Prepared<'r> {
                 .stack_size(crate::parallel::WORKER_STACK_BYTES)
                 .spawn_scoped(s, || {
                     for (slot, f) in theirs {
-                        *slot = Some(self.render(*f, opts));
+                        *slot = Some(render(*f));
                     }
                 })
                 .expect("a render thread starts");
             for (slot, f) in mine {
-                *slot = Some(self.render(*f, opts));
+                *slot = Some(render(*f));
             }
         });
         results

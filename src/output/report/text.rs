@@ -180,7 +180,7 @@ pub fn render(r: &Report, color: bool) -> String {
         );
     }
 
-    let mut failing: Vec<&FindingInfo> = r.findings.iter().filter(|f| f.failing).collect();
+    let mut failing: Vec<FindingInfo> = r.findings.iter().filter(|f| f.failing).collect();
     failing.sort_by_key(|f| {
         (
             std::cmp::Reverse(f.severity),
@@ -200,8 +200,8 @@ pub fn render(r: &Report, color: bool) -> String {
                 "  {:<8} {}:{}  {} [{sev}]",
                 status_word(&p, f.status),
                 f.catalog,
-                clean(&f.control),
-                clean(&f.title)
+                clean(f.control),
+                clean(f.title)
             );
             if let Some(reason) = f.reasons.first() {
                 let more = if f.reasons.len() > 1 {
@@ -257,7 +257,7 @@ pub fn render(r: &Report, color: bool) -> String {
 
     if !r.remarks.is_empty() {
         let _ = writeln!(out, "\n{}", p.bold("Notes:"));
-        for rm in &r.remarks {
+        for rm in r.remarks {
             let _ = writeln!(
                 out,
                 "  {}:{}: {} ({})",
