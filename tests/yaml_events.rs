@@ -57,8 +57,24 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Runs `f` on a thread with the stack gapcheck's own threads have (8 MiB: the main
+/// thread's and `parallel`'s workers'). The deepest documents recurse in the serde path as
+/// they do in gapcheck; a test thread's 2 MiB is exceeded by an unoptimized build's frames.
+fn on_gapcheck_stack(f: fn()) {
+    std::thread::Builder::new()
+        .stack_size(gapcheck::parallel::WORKER_STACK_BYTES)
+        .spawn(f)
+        .expect("a test thread starts")
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e));
+}
+
 #[test]
 fn every_yaml_file_of_the_repository_parses_the_same_both_ways() {
+    on_gapcheck_stack(every_yaml_file);
+}
+
+fn every_yaml_file() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut paths = Vec::new();
     for dir in ["controls", "fixtures", "tests", "templates", "fuzz/corpus"] {
@@ -350,6 +366,10 @@ fn documents_parse_the_same_both_ways() {
 
 #[test]
 fn nesting_and_size_near_the_limits() {
+    on_gapcheck_stack(nesting_and_size);
+}
+
+fn nesting_and_size() {
     for depth in [1, 30, 62, 63, 64, 65, 66, 200] {
         let flow = format!("{}x{}\n", "[".repeat(depth), "]".repeat(depth));
         same(&format!("flow depth {depth}"), &flow);
