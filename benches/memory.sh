@@ -15,22 +15,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 runs=${RUNS:-3}
 
-scale=$(cargo bench --bench scale --no-run 2>&1 | sed -n 's/.*Executable.*(\(.*\))$/\1/p' | tail -n 1)
-if [ -z "${GAPCHECK:-}" ]; then
-    cargo build --release --quiet
-    GAPCHECK=$(dirname "$(dirname "$scale")")/gapcheck
-fi
-[ -x "$GAPCHECK" ] && [ -x "$scale" ] || { echo "memory.sh: binaries not found" >&2; exit 1; }
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. benches/common.sh
+bench_setup memory.sh
 "$scale" generate "$work" >/dev/null
 export SOURCE_DATE_EPOCH=0
 
-echo "== machine"
-echo "nproc: $(nproc)"
-grep -m1 'model name' /proc/cpuinfo
-uptime
+bench_machine
 echo "catalog: $(du -sm "$work/catalog-100k" | cut -f1) MB of YAML in $(find "$work/catalog-100k" -type f | wc -l) files"
 
 bins=()

@@ -16,22 +16,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 runs=${RUNS:-3}
 
-scale=$(cargo bench --bench scale --no-run 2>&1 | sed -n 's/.*Executable.*(\(.*\))$/\1/p' | tail -n 1)
-if [ -z "${GAPCHECK:-}" ]; then
-    cargo build --release --quiet
-    GAPCHECK=$(dirname "$(dirname "$scale")")/gapcheck
-fi
-[ -x "$GAPCHECK" ] && [ -x "$scale" ] || { echo "portfolio.sh: binaries not found" >&2; exit 1; }
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. benches/common.sh
+bench_setup portfolio.sh
 "$scale" generate-portfolio "$work/p1000" 1000
 "$scale" generate-portfolio "$work/p250" 250
 
-echo "== machine"
-echo "nproc: $(nproc)"
-grep -m1 'model name' /proc/cpuinfo
-uptime
+bench_machine
 
 # best wall seconds and largest peak MB of RUNS runs of: gapcheck check DIR -o OUT/
 measure() {

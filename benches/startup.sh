@@ -19,22 +19,12 @@ cd "$root"
 runs=${RUNS:-200}
 
 # The scale generator writes the all-builtins arrangement BENCHMARKS.md has always used.
-scale=$(cargo bench --bench scale --no-run 2>&1 | sed -n 's/.*Executable.*(\(.*\))$/\1/p' | tail -n 1)
-if [ -z "${GAPCHECK:-}" ]; then
-    cargo build --release --quiet
-    GAPCHECK=$(dirname "$(dirname "$scale")")/gapcheck
-fi
-[ -x "$GAPCHECK" ] && [ -x "$scale" ] || { echo "startup.sh: binaries not found" >&2; exit 1; }
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. benches/common.sh
+bench_setup startup.sh
 mkdir "$work/out"
 "$scale" generate-portfolio "$work" 0
 
-echo "== machine"
-echo "nproc: $(nproc)"
-grep -m1 'model name' /proc/cpuinfo
-uptime
+bench_machine
 echo "binary: $GAPCHECK"
 
 version="$GAPCHECK --version"
