@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Reruns every measurement in BENCHMARKS.md: wall time with hyperfine, peak memory with
+# Reruns the first round of measurements in BENCHMARKS.md: wall time with hyperfine, peak memory with
 # /usr/bin/time. Inputs (the 100,000-control catalog, the 1,000 arrangements) are generated
 # into a temporary directory and deleted afterwards.
 #
 #   benches/run.sh            # everything (about five minutes on two cores)
+#   benches/run.sh issue17    # issue 17's targets instead (benches/issue17.sh; BEFORE=…)
 #   TRESTLE_PY=/path/to/venv/bin/python benches/run.sh   # with compliance-trestle for (b)
 #
 # Needs: cargo, hyperfine, GNU time (/usr/bin/time). Set CARGO_TARGET_DIR as usual.
@@ -11,6 +12,9 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+if [ "${1:-}" = issue17 ]; then
+    exec benches/issue17.sh
+fi
 high=$root/tests/data/nist-800-53-rev5/NIST_SP-800-53_rev5_HIGH-baseline-resolved-profile_catalog-min.json
 trestle_py=${TRESTLE_PY:-python3}
 
