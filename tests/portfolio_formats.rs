@@ -285,17 +285,7 @@ mod size_budget {
     const FACTOR: u64 = 32;
 
     fn with_fixed(fixed: i64, args: &[&str]) -> common::Output {
-        let out = common::gapcheck()
-            .env("GAPCHECK_TEST_REPORT_FIXED_BYTES", fixed.to_string())
-            .args(["check", "--today", common::TODAY])
-            .args(args)
-            .output()
-            .unwrap();
-        common::Output {
-            code: out.status.code().unwrap(),
-            stdout: String::from_utf8(out.stdout).unwrap(),
-            stderr: String::from_utf8(out.stderr).unwrap(),
-        }
+        common::check_with_budget(fixed, args)
     }
 
     fn size(path: &str) -> i64 {
@@ -323,16 +313,7 @@ mod size_budget {
         std::fs::remove_file(file).unwrap();
 
         let past = with_fixed(fixed - 1, &[fixture, "-f", "sarif", "-o", file]);
-        assert_eq!(past.code, 2, "{}", past.stderr);
-        assert!(
-            past.stderr.contains(&format!(
-                "{fixture}:1:1: error: the sarif report would be {bytes} bytes, over its budget of {} bytes",
-                bytes - 1
-            )),
-            "{}",
-            past.stderr
-        );
-        assert!(past.stdout.is_empty(), "nothing printed");
+        common::assert_one_byte_over_budget(&past, fixture, "sarif", bytes as u64);
         assert!(!Path::new(file).exists(), "nothing written");
     }
 

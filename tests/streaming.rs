@@ -326,17 +326,9 @@ mod json_budget {
     use super::*;
 
     fn with_fixed(fixed: i64, args: &[&str]) -> common::Output {
-        let out = common::gapcheck()
-            .env("GAPCHECK_TEST_REPORT_FIXED_BYTES", fixed.to_string())
-            .args(["check", ONE, "--today", TODAY])
-            .args(args)
-            .output()
-            .unwrap();
-        common::Output {
-            code: out.status.code().unwrap(),
-            stdout: String::from_utf8(out.stdout).unwrap(),
-            stderr: String::from_utf8(out.stderr).unwrap(),
-        }
+        let mut all = vec![ONE];
+        all.extend_from_slice(args);
+        common::check_with_budget(fixed, &all)
     }
 
     /// The fixed part that makes the budget exactly the JSON report's size.
@@ -362,16 +354,7 @@ mod json_budget {
         std::fs::remove_file(file).unwrap();
 
         let past = with_fixed(fixed - 1, &["-o", file]);
-        assert_eq!(past.code, 2, "{}", past.stderr);
-        assert!(
-            past.stderr.contains(&format!(
-                "{ONE}:1:1: error: the json report would be {bytes} bytes, over its budget of {} bytes",
-                bytes - 1
-            )),
-            "{}",
-            past.stderr
-        );
-        assert!(past.stdout.is_empty(), "nothing printed");
+        common::assert_one_byte_over_budget(&past, ONE, "json", bytes as u64);
         assert_eq!(
             std::fs::read_dir(dir.path()).unwrap().count(),
             0,

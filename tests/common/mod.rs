@@ -24,12 +24,43 @@ pub struct Output {
 
 /// Runs gapcheck with `args` and returns its exit code and output, whatever they are.
 pub fn run(args: &[&str]) -> Output {
-    let out = gapcheck().args(args).output().expect("gapcheck runs");
+    output(gapcheck().args(args))
+}
+
+fn output(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("gapcheck runs");
     Output {
         code: out.status.code().expect("exited normally, not by a signal"),
         stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
         stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
     }
+}
+
+/// `gapcheck check --today TODAY ARGS…` with every report's size budget fixed at `fixed`
+/// bytes (`GAPCHECK_TEST_REPORT_FIXED_BYTES`, honoured by debug builds only), so a test can
+/// sit exactly at the budget and one byte past it.
+pub fn check_with_budget(fixed: i64, args: &[&str]) -> Output {
+    output(
+        gapcheck()
+            .env("GAPCHECK_TEST_REPORT_FIXED_BYTES", fixed.to_string())
+            .args(["check", "--today", TODAY])
+            .args(args),
+    )
+}
+
+/// Asserts that `past` refused `arrangement`'s `format` report of `bytes` bytes against a
+/// budget one byte smaller, naming the arrangement, and printed nothing.
+pub fn assert_one_byte_over_budget(past: &Output, arrangement: &str, format: &str, bytes: u64) {
+    assert_eq!(past.code, 2, "{}", past.stderr);
+    assert!(
+        past.stderr.contains(&format!(
+            "{arrangement}:1:1: error: the {format} report would be {bytes} bytes, over its budget of {} bytes",
+            bytes - 1
+        )),
+        "{}",
+        past.stderr
+    );
+    assert!(past.stdout.is_empty(), "nothing printed");
 }
 
 /// `check` of a fixture as JSON with the fixed date.
