@@ -195,24 +195,9 @@ pub(super) fn convert(
         }
         if !related.is_empty() {
             let k = y.key(4, "related");
-            let pos = y.pos();
-            y.raw("[");
-            let mut items = Vec::with_capacity(related.len());
-            for (i, r) in related.iter().enumerate() {
-                if i > 0 {
-                    y.raw(", ");
-                }
-                items.push(y.quoted(r));
-            }
-            y.raw("]");
+            let node = y.flow_seq(&related, |e, r| e.quoted(r));
             y.newline();
-            m.push((
-                k,
-                Node {
-                    pos,
-                    value: Value::Seq(items),
-                },
-            ));
+            m.push((k, node));
         }
         controls.push(Node {
             pos: item_pos,

@@ -102,6 +102,29 @@ impl Emitter {
         map.push((k, node));
     }
 
+    /// A flow sequence `[a, b, …]`, each item written by `item`: for a tree's sequence and for
+    /// a control's `related` list of strings alike.
+    pub(super) fn flow_seq<T>(
+        &mut self,
+        items: &[T],
+        mut item: impl FnMut(&mut Self, &T) -> Node,
+    ) -> Node {
+        let pos = self.pos();
+        self.raw("[");
+        let mut out = Vec::with_capacity(items.len());
+        for (i, it) in items.iter().enumerate() {
+            if i > 0 {
+                self.raw(", ");
+            }
+            out.push(item(self, it));
+        }
+        self.raw("]");
+        Node {
+            pos,
+            value: Value::Seq(out),
+        }
+    }
+
     /// A YAML value in flow style (`{"capability": "x", "cadence": "monthly"}`), quoting
     /// every string and key.
     pub(super) fn flow(&mut self, node: &Node) -> Node {
@@ -118,18 +141,7 @@ impl Emitter {
             }
             Value::Float(f) => return self.plain(&format!("{f:?}"), Value::Float(*f)),
             Value::Str(s) => return self.quoted(s),
-            Value::Seq(items) => {
-                self.raw("[");
-                let mut out = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        self.raw(", ");
-                    }
-                    out.push(self.flow(item));
-                }
-                self.raw("]");
-                Value::Seq(out)
-            }
+            Value::Seq(items) => return self.flow_seq(items, |e, item| e.flow(item)),
             Value::Map(entries) => {
                 self.raw("{");
                 let mut out = Vec::with_capacity(entries.len());
