@@ -13,6 +13,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod page_one;
+mod plan;
 pub mod sarif;
 pub mod schema;
 mod skeleton;

@@ -126,13 +126,7 @@ fn registry(
     template_dir: Option<&Path>,
     escape: fn(&str) -> String,
 ) -> Result<Handlebars<'static>, RenderError> {
-    let mut hb = Handlebars::new();
-    hb.set_strict_mode(true);
-    hb.register_escape_fn(escape);
-    hb.register_helper("section", Box::new(section));
-    if kind == Kind::Html {
-        hb.register_helper("code_spans", Box::new(code_spans));
-    }
+    let mut hb = empty_registry(kind, escape);
     if let Some(dir) = template_dir
         && !dir.is_dir()
     {
@@ -167,6 +161,18 @@ fn registry(
         refuse_partial_cycles(&cycle_sources)?;
     }
     Ok(hb)
+}
+
+/// A registry with gapcheck's settings and helpers for `kind`, and no template yet.
+pub(super) fn empty_registry(kind: Kind, escape: fn(&str) -> String) -> Handlebars<'static> {
+    let mut hb = Handlebars::new();
+    hb.set_strict_mode(true);
+    hb.register_escape_fn(escape);
+    hb.register_helper("section", Box::new(section));
+    if kind == Kind::Html {
+        hb.register_helper("code_spans", Box::new(code_spans));
+    }
+    hb
 }
 
 /// The templates of one kind in registration order: built-ins (or their overrides), then
@@ -333,8 +339,15 @@ fn partial_calls(text: &str) -> Vec<(&str, usize, usize)> {
 /// One cache slot: filled once the templates of its kind and directory compiled. Held
 /// while compiling, so a render waits for a compilation already under way (started early
 /// by [`warm`]) instead of doing it again.
-type Slot = Arc<Mutex<Option<Arc<Handlebars<'static>>>>>;
+type Slot = Arc<Mutex<Option<Arc<Compiled>>>>;
 type Registries = HashMap<(Kind, Option<PathBuf>), Slot>;
+
+/// A registry and, when every one of its templates converts, the same templates as a
+/// [`Plan`](super::plan::Plan), which renders them without handlebars' interpreter.
+pub(super) struct Compiled {
+    hb: Handlebars<'static>,
+    plan: Option<super::plan::Plan>,
+}
 
 /// Compiled registries for this process, by kind and override directory. Compiling the
 /// templates is most of the cost of rendering one report, and a portfolio renders a
@@ -343,7 +356,7 @@ fn cached_registry(
     kind: Kind,
     template_dir: Option<&Path>,
     escape: fn(&str) -> String,
-) -> Result<Arc<Handlebars<'static>>, RenderError> {
+) -> Result<Arc<Compiled>, RenderError> {
     static CACHE: OnceLock<Mutex<Registries>> = OnceLock::new();
     let key = (kind, template_dir.map(Path::to_path_buf));
     let cache = CACHE.get_or_init(Default::default);
@@ -360,9 +373,11 @@ fn cached_registry(
     if let Some(hb) = slot.as_ref() {
         return Ok(Arc::clone(hb));
     }
-    let hb = Arc::new(registry(kind, template_dir, escape)?);
-    *slot = Some(Arc::clone(&hb));
-    Ok(hb)
+    let hb = registry(kind, template_dir, escape)?;
+    let plan = super::plan::Plan::convert(hb.get_templates(), kind == Kind::Html);
+    let compiled = Arc::new(Compiled { hb, plan });
+    *slot = Some(Arc::clone(&compiled));
+    Ok(compiled)
 }
 
 /// Compiles the templates of `kind` into the process cache ahead of the first render, so a
@@ -448,12 +463,58 @@ pub fn render(
     template_dir: Option<&Path>,
     escape: fn(&str) -> String,
 ) -> Result<String, RenderError> {
-    let hb = cached_registry(kind, template_dir, escape)?;
-    hb.render_with_context("report", ctx)
+    let compiled = cached_registry(kind, template_dir, escape)?;
+    // The plan declines whatever it does not reproduce exactly (every error among it):
+    // handlebars then renders, and reports, as it always did.
+    if let Some(plan) = &compiled.plan
+        && let Some(rendered) = plan.render("report", ctx.data(), escape)
+    {
+        return Ok(rendered);
+    }
+    by_handlebars(kind, &compiled, ctx)
+}
+
+fn by_handlebars(
+    kind: Kind,
+    compiled: &Compiled,
+    ctx: &handlebars::Context,
+) -> Result<String, RenderError> {
+    compiled
+        .hb
+        .render_with_context("report", ctx)
         .map_err(|e| RenderError::Render {
             template: kind.main().to_owned(),
             message: e.to_string(),
         })
+}
+
+/// The registry of the built-in templates, outside the cache (for the tests).
+#[cfg(test)]
+pub(super) fn built_in_registry(kind: Kind, escape: fn(&str) -> String) -> Handlebars<'static> {
+    registry(kind, None, escape).expect("the built-in templates compile")
+}
+
+/// Handlebars' result (its error as text) and the plan's: `None` when a template did not
+/// convert, `Some(None)` when the plan declined.
+#[cfg(test)]
+type Both = (Result<String, String>, Option<Option<String>>);
+
+/// For the differential tests: the report rendered by handlebars alone, and the plan of
+/// the registry (`None` when a template did not convert).
+#[cfg(test)]
+pub(super) fn render_both(
+    kind: Kind,
+    ctx: &handlebars::Context,
+    template_dir: Option<&Path>,
+    escape: fn(&str) -> String,
+) -> Result<Both, RenderError> {
+    let compiled = cached_registry(kind, template_dir, escape)?;
+    let slow = by_handlebars(kind, &compiled, ctx).map_err(|e| e.to_string());
+    let fast = compiled
+        .plan
+        .as_ref()
+        .map(|p| p.render("report", ctx.data(), escape));
+    Ok((slow, fast))
 }
 
 /// The typed context as handlebars reads it: a JSON tree, built once per report.
