@@ -23,8 +23,11 @@ use handlebars::template::{HelperTemplate, Parameter, Template, TemplateElement}
 use handlebars::{JsonRender, JsonTruthy, PathSeg};
 use serde_json::Value;
 
+mod builtin;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+use super::templates::builtin_sources as templates_for_tests;
 
 /// Every template of one registry, converted, by the name handlebars knows it by.
 #[derive(Debug)]
@@ -124,6 +127,20 @@ impl Plan {
         Some(Plan { templates: out })
     }
 
+    /// The plan of the built-in templates (handlebars name, text) read from their text,
+    /// without handlebars' compiler; `None` when one of them uses what that reading does
+    /// not follow.
+    pub fn parse_builtins<'a>(
+        templates: impl IntoIterator<Item = (&'a str, &'a str)>,
+        code_spans: bool,
+    ) -> Option<Plan> {
+        let mut out = HashMap::new();
+        for (name, text) in templates {
+            out.insert(name.to_owned(), builtin::parse(text, code_spans)?);
+        }
+        Some(Plan { templates: out })
+    }
+
     /// Renders template `name` with `root` as handlebars (strict mode, escape function
     /// `escape`) would, or `None` where handlebars would fail or the plan cannot tell.
     pub fn render(&self, name: &str, root: &Value, escape: fn(&str) -> String) -> Option<String> {
@@ -148,8 +165,12 @@ impl Converter {
     fn block(&self, t: &Template) -> Option<Block> {
         let mut out = Vec::with_capacity(t.elements.len());
         for e in &t.elements {
-            if let Some(node) = self.element(e)? {
-                out.push(node);
+            match (self.element(e)?, out.last_mut()) {
+                // Adjacent text (around a comment, say) is one write.
+                (Some(Node::Raw(s)), Some(Node::Raw(last))) => last.push_str(&s),
+                (Some(Node::Raw(s)), _) if s.is_empty() => {}
+                (Some(node), _) => out.push(node),
+                (None, _) => {}
             }
         }
         Some(out)

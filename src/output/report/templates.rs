@@ -175,6 +175,36 @@ pub(super) fn empty_registry(kind: Kind, escape: fn(&str) -> String) -> Handleba
     hb
 }
 
+/// The name handlebars knows a built-in template by.
+fn builtin_name(b: &Builtin, kind: Kind) -> &'static str {
+    if b.path.starts_with("report.") {
+        "report"
+    } else {
+        name_of(b.path.rsplit('/').next().unwrap_or(b.path), kind)
+    }
+}
+
+/// The built-in templates of `kind` as a plan read from their text, so a run that needs no
+/// fallback never compiles them with handlebars.
+fn builtin_plan(kind: Kind) -> Option<super::plan::Plan> {
+    super::plan::Plan::parse_builtins(
+        BUILTIN
+            .iter()
+            .filter(|b| b.path.ends_with(kind.suffix()))
+            .map(|b| (builtin_name(b, kind), b.text)),
+        kind == Kind::Html,
+    )
+}
+
+/// Every built-in template: path, text, and whether it is HTML (for the tests).
+#[cfg(test)]
+pub(super) fn builtin_sources() -> Vec<(&'static str, &'static str, bool)> {
+    BUILTIN
+        .iter()
+        .map(|b| (b.path, b.text, b.path.ends_with(Kind::Html.suffix())))
+        .collect()
+}
+
 /// The templates of one kind in registration order: built-ins (or their overrides), then
 /// the extra partials of `template_dir`. Stops at the first file that cannot be read.
 fn read_sources(
@@ -186,11 +216,7 @@ fn read_sources(
     for b in BUILTIN.iter().filter(|b| b.path.ends_with(kind.suffix())) {
         let file_name = b.path.rsplit('/').next().unwrap_or(b.path);
         known.push(file_name);
-        let name = if b.path.starts_with("report.") {
-            "report"
-        } else {
-            name_of(file_name, kind)
-        };
+        let name = builtin_name(b, kind);
         let source = match template_dir.and_then(|d| override_of(d, b.path)) {
             Some(p) => read(&p).map(|text| Source {
                 name: name.to_owned(),
@@ -345,8 +371,23 @@ type Registries = HashMap<(Kind, Option<PathBuf>), Slot>;
 /// A registry and, when every one of its templates converts, the same templates as a
 /// [`Plan`](super::plan::Plan), which renders them without handlebars' interpreter.
 pub(super) struct Compiled {
-    hb: Handlebars<'static>,
+    kind: Kind,
+    escape: fn(&str) -> String,
+    /// Set at once for `--template-dir` (its errors are reported before anything renders);
+    /// for the built-ins, whose plan is read from their text, compiled only if the plan
+    /// declines.
+    hb: OnceLock<Handlebars<'static>>,
     plan: Option<super::plan::Plan>,
+}
+
+impl Compiled {
+    fn handlebars(&self) -> Result<&Handlebars<'static>, RenderError> {
+        if let Some(hb) = self.hb.get() {
+            return Ok(hb);
+        }
+        let hb = registry(self.kind, None, self.escape)?;
+        Ok(self.hb.get_or_init(|| hb))
+    }
 }
 
 /// Compiled registries for this process, by kind and override directory. Compiling the
@@ -373,15 +414,32 @@ fn cached_registry(
     if let Some(hb) = slot.as_ref() {
         return Ok(Arc::clone(hb));
     }
-    let hb = registry(kind, template_dir, escape)?;
-    let plan = super::plan::Plan::convert(hb.get_templates(), kind == Kind::Html);
-    let compiled = Arc::new(Compiled { hb, plan });
+    let builtin = template_dir.is_none().then(|| builtin_plan(kind)).flatten();
+    let compiled = Arc::new(match builtin {
+        Some(plan) => Compiled {
+            kind,
+            escape,
+            hb: OnceLock::new(),
+            plan: Some(plan),
+        },
+        None => {
+            let hb = registry(kind, template_dir, escape)?;
+            let plan = super::plan::Plan::convert(hb.get_templates(), kind == Kind::Html);
+            Compiled {
+                kind,
+                escape,
+                hb: OnceLock::from(hb),
+                plan,
+            }
+        }
+    });
     *slot = Some(Arc::clone(&compiled));
     Ok(compiled)
 }
 
-/// Compiles the templates of `kind` into the process cache ahead of the first render, so a
-/// caller can do it on another thread while the arrangement is checked. An error is not
+/// Prepares the templates of `kind` in the process cache ahead of the first render (the
+/// built-ins' plan read from their text; `--template-dir` compiled by handlebars and
+/// converted), so a caller can do it on another thread while the arrangement is checked. An error is not
 /// kept: the render compiles again and reports it where it always did.
 pub fn warm(kind: Kind, template_dir: Option<&Path>, escape: fn(&str) -> String) {
     let _ = cached_registry(kind, template_dir, escape);
@@ -480,7 +538,7 @@ fn by_handlebars(
     ctx: &handlebars::Context,
 ) -> Result<String, RenderError> {
     compiled
-        .hb
+        .handlebars()?
         .render_with_context("report", ctx)
         .map_err(|e| RenderError::Render {
             template: kind.main().to_owned(),
