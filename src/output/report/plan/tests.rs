@@ -395,7 +395,8 @@ fn unsupported_constructs_do_not_convert() {
     assert!(convert(Kind::Html, &hb).is_none());
 }
 
-/// Every fixture's report context (built as a check builds it), with both paper sizes.
+/// Every fixture's report context (built as a check builds it), with both paper sizes, and
+/// with the previous fixture's JSON report as its `--baseline`.
 fn fixture_contexts() -> Vec<(String, Value)> {
     let registry = crate::catalog::Registry::load(true, &[]).expect("built-ins load");
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
@@ -410,6 +411,8 @@ fn fixture_contexts() -> Vec<(String, Value)> {
     }
     files.sort();
     let mut out = Vec::new();
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let previous = scratch.path().join("previous.json");
     for path in &files {
         let text = std::fs::read_to_string(path).expect("fixture reads");
         let name = path.display().to_string();
@@ -424,6 +427,24 @@ fn fixture_contexts() -> Vec<(String, Value)> {
         let a4 = ctx.clone().with_paper(crate::report::Paper::A4);
         out.push((name.clone(), templates::wrap(&ctx).data().clone()));
         out.push((format!("{name} (A4)"), templates::wrap(&a4).data().clone()));
+        if previous.exists() {
+            let baseline = crate::baseline::Baseline::load(&previous).expect("baseline loads");
+            let comparison = baseline.compare(&assessment.evaluation.findings);
+            let run = assessment.run(
+                &a,
+                &registry,
+                &opts,
+                "2026-01-01T00:00:00Z".into(),
+                Some(&comparison),
+            );
+            let report = crate::report::Report::build(&run);
+            let ctx = crate::report::context::Context::from_report(&run, &report);
+            out.push((
+                format!("{name} (baseline)"),
+                templates::wrap(&ctx).data().clone(),
+            ));
+        }
+        std::fs::write(&previous, report.to_json()).expect("scratch file");
     }
     out
 }
@@ -432,9 +453,15 @@ fn fixture_contexts() -> Vec<(String, Value)> {
 fn every_fixture_renders_the_same_both_ways_and_takes_the_plan() {
     let contexts = fixture_contexts();
     assert!(
-        contexts.len() >= 2 * 15,
+        contexts.len() >= 3 * 15,
         "only {} fixture contexts",
         contexts.len()
+    );
+    let changes = |d: &Value, k: &str| d["baseline"][k].as_array().is_some_and(|a| !a.is_empty());
+    assert!(
+        contexts.iter().any(|(_, d)| changes(d, "regressions"))
+            && contexts.iter().any(|(_, d)| changes(d, "improvements")),
+        "no baseline with changes among the fixtures"
     );
     for kind in [Kind::Markdown, Kind::Html] {
         for (name, data) in &contexts {
