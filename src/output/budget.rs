@@ -87,6 +87,43 @@ pub fn counted(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()
     count.0
 }
 
+/// [`counted`], keeping the bytes as well while they are at most `keep` long: a small
+/// report is then serialized once, for its budget and where it goes, and a large one is
+/// still never held whole (issue 17). `None` when the bytes were more than `keep`.
+pub fn counted_kept(
+    keep: usize,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> (u64, Option<Vec<u8>>) {
+    struct Kept {
+        count: u64,
+        keep: usize,
+        bytes: Option<Vec<u8>>,
+    }
+    impl std::io::Write for Kept {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.count += buf.len() as u64;
+            if let Some(b) = &mut self.bytes {
+                if b.len() + buf.len() <= self.keep {
+                    b.extend_from_slice(buf);
+                } else {
+                    self.bytes = None;
+                }
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut kept = Kept {
+        count: 0,
+        keep,
+        bytes: Some(Vec::new()),
+    };
+    let ok = write(&mut kept).is_ok();
+    (kept.count, kept.bytes.filter(|_| ok))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,5 +142,23 @@ mod tests {
             w.write_all("é\n".as_bytes())
         });
         assert_eq!(n, 6);
+    }
+
+    #[test]
+    fn counted_kept_keeps_only_what_fits() {
+        let write = |w: &mut dyn std::io::Write| {
+            w.write_all(b"abc")?;
+            w.write_all("é\n".as_bytes())
+        };
+        assert_eq!(
+            counted_kept(6, write),
+            (6, Some("abcé\n".as_bytes().to_vec()))
+        );
+        assert_eq!(counted_kept(5, write), (6, None));
+        let failing = |w: &mut dyn std::io::Write| {
+            w.write_all(b"ab")?;
+            Err(std::io::Error::other("x"))
+        };
+        assert_eq!(counted_kept(10, failing), (2, None));
     }
 }
