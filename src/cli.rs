@@ -476,8 +476,8 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
                     Some(crate::report::text::render(report, true));
             }
             // The size budget (issue 11): checked on every report before anything is
-            // written. The JSON report's size is counted by writing it into nothing, so its
-            // text is produced only where it goes.
+            // written. A JSON report left unrendered (over report::JSON_KEPT bytes) is
+            // counted by writing it into nothing, so its text is produced only where it goes.
             let input = arrangement_bytes
                 + budget::input_bytes(
                     catalog_files(&registry)
@@ -487,36 +487,25 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
                         .chain(&args.evidence.maps)
                         .map(PathBuf::as_path),
                 );
-            // A JSON report up to JSON_KEPT bytes is kept while it is counted, so it is
-            // serialized once; a larger one is produced again where it goes.
-            let mut json_counted = None;
+            let mut json_bytes = None;
             for (rendered, f) in checked.rendered.iter().zip(&formats) {
                 let bytes = match rendered {
                     Some(text) => text.len() as u64,
                     None => {
-                        json_counted
-                            .get_or_insert_with(|| {
-                                budget::counted_kept(JSON_KEPT, |w| report.write_json(w))
-                            })
-                            .0
+                        *json_bytes.get_or_insert_with(|| budget::counted(|w| report.write_json(w)))
                     }
                 };
                 over_budget(&a.path, *f, bytes, input)?;
             }
             let stdout = checked.rendered.pop().expect("stdout format");
-            let kept = json_counted.and_then(|(_, kept)| kept);
-            let json = |w: &mut dyn std::io::Write| match &kept {
-                Some(bytes) => w.write_all(bytes),
-                None => report.write_json(w),
-            };
+            let json = |w: &mut dyn std::io::Write| report.write_json(w);
             let files: Vec<(&std::path::Path, atomic::Contents)> = out_formats
                 .iter()
                 .zip(&checked.rendered)
                 .map(|((o, _), rendered)| {
-                    let contents = match (rendered, &kept) {
-                        (Some(text), _) => atomic::Contents::Bytes(text.as_bytes()),
-                        (None, Some(bytes)) => atomic::Contents::Bytes(bytes),
-                        (None, None) => atomic::Contents::Stream(&json),
+                    let contents = match rendered {
+                        Some(text) => atomic::Contents::Bytes(text.as_bytes()),
+                        None => atomic::Contents::Stream(&json),
                     };
                     (o.as_path(), contents)
                 })
@@ -530,11 +519,6 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
         },
     )
 }
-
-/// The largest JSON report a single check keeps in memory rather than serializing it twice
-/// (for its budget, then where it goes): far above a check against the built-in catalogs
-/// (0.4 MB with every one), far below the 65 MB of 100,000 controls (issue 17).
-const JSON_KEPT: usize = 4 << 20;
 
 /// Refuses a report of `bytes` over the budget for `input` bytes of input
 /// (`output::budget`), located at the arrangement it is a report of.

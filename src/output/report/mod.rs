@@ -225,6 +225,13 @@ pub enum RenderError {
     Junit(String),
 }
 
+/// The largest JSON report a single check renders with its other formats (on the thread
+/// beside the templated report, serialized once) instead of leaving it to be counted and
+/// then written from the model where it goes: far above a check against the built-in
+/// catalogs (0.4 MB with every one), far below the 65 MB of 100,000 controls, which is
+/// never held whole (issue 17).
+pub const JSON_KEPT: usize = 4 << 20;
+
 /// The context's findings section and its JSON tree ([`Prepared::findings_part`]).
 type FindingsPart = (Vec<context::FrameworkFindings>, serde_json::Value);
 
@@ -305,8 +312,9 @@ impl<'r> Prepared<'r> {
         })
     }
 
-    /// Renders every format in `formats`, in that order, except JSON when `stream_json`
-    /// (left `None`, to be written from the report model where it goes). With `parallel`,
+    /// Renders every format in `formats`, in that order, except JSON over [`JSON_KEPT`]
+    /// bytes when `stream_json` (left `None`, to be written from the report model where it
+    /// goes). With `parallel`,
     /// the templated report (HTML, else Markdown), by far the costliest, is rendered on a
     /// second thread while this one renders the others: a single check's wall time on two
     /// cores. The first error in `formats` order is returned, as when they were rendered in
@@ -318,8 +326,9 @@ impl<'r> Prepared<'r> {
         parallel: bool,
         stream_json: bool,
     ) -> Result<Vec<Option<String>>, RenderError> {
+        let small_json = std::sync::OnceLock::new();
         let render = |f: Format| match f {
-            Format::Json if stream_json => Ok(None),
+            Format::Json if stream_json => Ok(small_json.get_or_init(|| self.small_json()).clone()),
             _ => self.render(f, opts).map(Some),
         };
         let heavy = [Format::Html, Format::Markdown]
@@ -363,6 +372,12 @@ impl<'r> Prepared<'r> {
             .into_iter()
             .map(|r| r.expect("every format was rendered"))
             .collect()
+    }
+
+    /// The JSON report as text when it is at most [`JSON_KEPT`] bytes; `None` when larger.
+    fn small_json(&self) -> Option<String> {
+        let kept = crate::output::budget::at_most(JSON_KEPT, |w| self.report.write_json(w));
+        kept.map(|bytes| String::from_utf8(bytes).expect("serde_json writes UTF-8"))
     }
 
     /// This run as one SARIF `run` in category `gapcheck/NAME/`, for a portfolio's log of
