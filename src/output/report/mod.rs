@@ -230,7 +230,7 @@ pub enum RenderError {
 /// then written from the model where it goes: far above a check against the built-in
 /// catalogs (0.4 MB with every one), far below the 65 MB of 100,000 controls, which is
 /// never held whole (issue 17).
-pub const JSON_KEPT: usize = 4 << 20;
+pub const JSON_KEPT: usize = 2 << 20;
 
 /// The context's findings section and its JSON tree ([`Prepared::findings_part`]).
 type FindingsPart = (Vec<context::FrameworkFindings>, serde_json::Value);
