@@ -30,8 +30,9 @@ pub(super) struct Parts<'a> {
     pub(super) sarif: Option<&'a str>,
     /// Keep the run as one JUnit suite of this name (a portfolio's `-o x.xml`).
     pub(super) junit: Option<&'a str>,
-    /// Leave JSON reports unrendered, to be written from the report model by `then`
-    /// (a single check: the JSON of a large catalog is never held whole, issue 17).
+    /// Leave JSON reports over `report::JSON_KEPT` bytes unrendered, to be written from the
+    /// report model by `then` (a single check: the JSON of a large catalog is never held
+    /// whole, issue 17).
     pub(super) stream_json: bool,
     /// Render the templated report on a second thread (a portfolio has a client per core).
     pub(super) parallel: bool,
