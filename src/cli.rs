@@ -12,7 +12,7 @@ use crate::arrangement::{self, Arrangement, Model};
 use crate::catalog::{self, Registry, Severity};
 use crate::diag::{Diagnostic, Level};
 use crate::evaluate::{self, FailOn, Options, Policy};
-use crate::output::atomic;
+use crate::output::{atomic, budget};
 use crate::report::{self, Format};
 use crate::term::{self, Content};
 
@@ -395,8 +395,12 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     // catalog errors still come first, as they did.
     let read = read_arrangement(path);
     let mentions = read.as_ref().map_or("", |(_, text)| text.as_str());
-    let registry =
-        Registry::load_for(!args.catalogs.no_builtin, &args.catalogs.catalogs, mentions)?;
+    // Left to the operating system at exit, like the report (`Parts::exiting`).
+    let registry = std::mem::ManuallyDrop::new(Registry::load_for(
+        !args.catalogs.no_builtin,
+        &args.catalogs.catalogs,
+        mentions,
+    )?);
     print_warnings(&registry.warnings);
     let (shown, text) = read?;
     let a = load_arrangement_text(&shown, &text, &registry)?;
@@ -454,6 +458,7 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
         baseline: settings.baseline.as_ref(),
         stream_json: true,
         parallel: true,
+        exiting: true,
         ..Parts::default()
     };
     check_one(
@@ -471,10 +476,10 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
                     Some(crate::report::text::render(report, true));
             }
             // The size budget (issue 11): checked on every report before anything is
-            // written. The JSON report's size is counted by writing it into nothing, so its
-            // text is produced only where it goes.
+            // written. A JSON report left unrendered (over report::JSON_KEPT bytes) is
+            // counted by writing it into nothing, so its text is produced only where it goes.
             let input = arrangement_bytes
-                + crate::output::budget::input_bytes(
+                + budget::input_bytes(
                     catalog_files(&registry)
                         .collect::<Vec<_>>()
                         .iter()
@@ -486,9 +491,9 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
             for (rendered, f) in checked.rendered.iter().zip(&formats) {
                 let bytes = match rendered {
                     Some(text) => text.len() as u64,
-                    None => *json_bytes.get_or_insert_with(|| {
-                        crate::output::budget::counted(|w| report.write_json(w))
-                    }),
+                    None => {
+                        *json_bytes.get_or_insert_with(|| budget::counted(|w| report.write_json(w)))
+                    }
                 };
                 over_budget(&a.path, *f, bytes, input)?;
             }

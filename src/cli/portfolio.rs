@@ -301,6 +301,7 @@ pub(super) fn check_portfolio(args: CheckArgs) -> Result<u8, Error> {
                 junit: junit_wanted.then_some(name.as_str()),
                 parallel: false,
                 stream_json: false,
+                exiting: false,
             };
             // The client's JSON text is made here, while its report (which borrows from the
             // check) lives: its own file's text when it has one, so the report is serialized

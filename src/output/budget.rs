@@ -87,8 +87,57 @@ pub fn counted(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()
     count.0
 }
 
+/// The bytes `write` produces when they are at most `limit`, else `None`: a small report is
+/// then serialized once, and a large one is given up at its first write past the limit, so
+/// it is never held whole nor produced in full an extra time (issue 17). An error from
+/// `write` gives `None` too. `write` gets the concrete writer so that a serializer's many
+/// small writes are inlined (through `dyn Write` they cost half as much again).
+pub fn at_most(
+    limit: usize,
+    write: impl FnOnce(&mut AtMost) -> std::io::Result<()>,
+) -> Option<Vec<u8>> {
+    let mut out = AtMost {
+        limit,
+        bytes: Vec::new(),
+    };
+    write(&mut out).ok().map(|()| out.bytes)
+}
+
+/// The writer of [`at_most`]: it keeps what is written and fails past its limit.
+pub struct AtMost {
+    limit: usize,
+    bytes: Vec<u8>,
+}
+
+impl std::io::Write for AtMost {
+    #[inline]
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf).map(|()| buf.len())
+    }
+
+    #[inline]
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        if buf.len() > self.limit - self.bytes.len() {
+            return Err(over_the_limit());
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cold]
+fn over_the_limit() -> std::io::Error {
+    std::io::Error::other("over the limit")
+}
+
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+
     use super::*;
 
     #[test]
@@ -105,5 +154,27 @@ mod tests {
             w.write_all("é\n".as_bytes())
         });
         assert_eq!(n, 6);
+    }
+
+    #[test]
+    fn at_most_keeps_only_what_fits() {
+        let calls = std::cell::Cell::new(0);
+        let write = |w: &mut AtMost| {
+            for part in [&b"abc"[..], "é\n".as_bytes()] {
+                calls.set(calls.get() + 1);
+                w.write_all(part)?;
+            }
+            Ok(())
+        };
+        assert_eq!(at_most(6, write), Some("abcé\n".as_bytes().to_vec()));
+        calls.set(0);
+        assert_eq!(at_most(2, write), None);
+        // Given up at the first write past the limit.
+        assert_eq!(calls.get(), 1);
+        let failing = |w: &mut AtMost| {
+            w.write_all(b"ab")?;
+            Err(std::io::Error::other("x"))
+        };
+        assert_eq!(at_most(10, failing), None);
     }
 }

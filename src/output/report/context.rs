@@ -99,6 +99,12 @@ impl Context {
 
     /// From the report already built for the run's other formats (one build per run).
     pub fn from_report(run: &Run, report: &Report) -> Context {
+        Self::with_findings(run, report, findings(run))
+    }
+
+    /// [`Context::from_report`] with its findings section built already ([`findings`]): the
+    /// largest part of the context, which a single check builds on another thread.
+    pub fn with_findings(run: &Run, report: &Report, sections: Vec<FrameworkFindings>) -> Context {
         let a = run.arrangement;
         let today = run.today.parse::<Date>().ok();
         let findings = &run.evaluation.findings;
@@ -248,7 +254,7 @@ impl Context {
             crm_groups,
             priorities,
             failing_needing_evidence,
-            findings: framework_findings(run, a),
+            findings: sections,
             break_fix_controls: in_scope
                 .iter()
                 .filter(|f| f.control.break_fix_incompatible)
@@ -427,7 +433,9 @@ fn finding_ctx(a: &Arrangement, f: &Finding) -> FindingCtx {
     ctx
 }
 
-fn framework_findings(run: &Run, a: &Arrangement) -> Vec<FrameworkFindings> {
+/// The findings section of the context: every framework's findings, with their anchors.
+pub fn findings(run: &Run) -> Vec<FrameworkFindings> {
+    let a = run.arrangement;
     let mut anchors = Anchors::default();
     run.evaluation
         .scopes

@@ -226,6 +226,16 @@ pub enum RenderError {
     Junit(String),
 }
 
+/// The largest JSON report a single check renders with its other formats (on the thread
+/// beside the templated report, serialized once) instead of leaving it to be counted and
+/// then written from the model where it goes: far above a check against the built-in
+/// catalogs (0.4 MB with every one), far below the 65 MB of 100,000 controls, which is
+/// never held whole (issue 17).
+pub const JSON_KEPT: usize = 2 << 20;
+
+/// The context's findings section and its JSON tree ([`Prepared::findings_part`]).
+type FindingsPart = (Vec<context::FrameworkFindings>, serde_json::Value);
+
 /// One run's reports, built once whatever formats are asked for: the wire model always, the
 /// template context only when Markdown or HTML is (issue 17: no work twice).
 pub struct Prepared<'r> {
@@ -260,6 +270,30 @@ impl<'r> Prepared<'r> {
         self.wrapped.get_or_init(|| templates::wrap(self.context()))
     }
 
+    /// The findings section of the context and its JSON tree: about half of the tree the
+    /// templated reports render from, made by [`Prepared::render_all`]'s calling thread while
+    /// the render thread builds the rest ([`Prepared::wrap_rest`]).
+    fn findings_part(&self) -> FindingsPart {
+        let sections = context::findings(self.run);
+        let tree = serde_json::to_value(&sections).expect("the findings serialize");
+        (sections, tree)
+    }
+
+    /// Builds the context and its tree around the findings section `part` (received once
+    /// made): the same tree [`templates::wrap`] makes of the whole context, since the
+    /// section's empty list is replaced by its tree under the same key.
+    fn wrap_rest(&self, part: impl FnOnce() -> Option<FindingsPart>) -> &handlebars::Context {
+        self.wrapped.get_or_init(|| {
+            let mut ctx = context::Context::with_findings(self.run, &self.report, Vec::new());
+            let mut tree = serde_json::to_value(&ctx).expect("the report context serializes");
+            let (sections, findings) = part().unwrap_or_else(|| self.findings_part());
+            tree["findings"] = findings;
+            ctx.findings = sections;
+            let _ = self.context.set(ctx);
+            handlebars::Context::from(tree)
+        })
+    }
+
     /// Renders one format, as [`render`] does.
     pub fn render(&self, format: Format, opts: &RenderOptions) -> Result<String, RenderError> {
         Ok(match format {
@@ -279,8 +313,9 @@ impl<'r> Prepared<'r> {
         })
     }
 
-    /// Renders every format in `formats`, in that order, except JSON when `stream_json`
-    /// (left `None`, to be written from the report model where it goes). With `parallel`,
+    /// Renders every format in `formats`, in that order, except JSON over [`JSON_KEPT`]
+    /// bytes when `stream_json` (left `None`, to be written from the report model where it
+    /// goes). With `parallel`,
     /// the templated report (HTML, else Markdown), by far the costliest, is rendered on a
     /// second thread while this one renders the others: a single check's wall time on two
     /// cores. The first error in `formats` order is returned, as when they were rendered in
@@ -292,8 +327,9 @@ impl<'r> Prepared<'r> {
         parallel: bool,
         stream_json: bool,
     ) -> Result<Vec<Option<String>>, RenderError> {
+        let small_json = std::sync::OnceLock::new();
         let render = |f: Format| match f {
-            Format::Json if stream_json => Ok(None),
+            Format::Json if stream_json => Ok(small_json.get_or_init(|| self.small_json()).clone()),
             _ => self.render(f, opts).map(Some),
         };
         let heavy = [Format::Html, Format::Markdown]
@@ -308,15 +344,27 @@ impl<'r> Prepared<'r> {
             .iter_mut()
             .zip(formats)
             .partition(|(_, f)| **f != heavy);
+        // The templated report renders from the context's JSON tree; this thread makes its
+        // findings section (about half of it) while the render thread makes the rest, then
+        // renders its own formats (issue 17: the render thread was the critical path).
+        let split = heavy == Format::Markdown || opts.paper == Paper::default();
+        let (send, receive) = std::sync::mpsc::sync_channel::<FindingsPart>(1);
         std::thread::scope(|s| {
             std::thread::Builder::new()
                 .stack_size(crate::parallel::WORKER_STACK_BYTES)
-                .spawn_scoped(s, || {
+                .spawn_scoped(s, move || {
+                    if split {
+                        self.wrap_rest(|| receive.recv().ok());
+                    }
                     for (slot, f) in theirs {
                         *slot = Some(render(*f));
                     }
                 })
                 .expect("a render thread starts");
+            if split {
+                let _ = send.send(self.findings_part());
+            }
+            drop(send);
             for (slot, f) in mine {
                 *slot = Some(render(*f));
             }
@@ -325,6 +373,12 @@ impl<'r> Prepared<'r> {
             .into_iter()
             .map(|r| r.expect("every format was rendered"))
             .collect()
+    }
+
+    /// The JSON report as text when it is at most [`JSON_KEPT`] bytes; `None` when larger.
+    fn small_json(&self) -> Option<String> {
+        let kept = crate::output::budget::at_most(JSON_KEPT, |w| self.report.write_json(w));
+        kept.map(|bytes| String::from_utf8(bytes).expect("serde_json writes UTF-8"))
     }
 
     /// This run as one SARIF `run` in category `gapcheck/NAME/`, for a portfolio's log of
@@ -371,5 +425,48 @@ pub fn warm_templates(formats: &[Format], template_dir: Option<&Path>) {
 impl Format {
     pub fn all_names() -> String {
         Format::names().join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tree the render thread assembles around the findings section made on the other
+    /// thread is the tree of the whole context, for every fixture; so is the context kept.
+    #[test]
+    fn the_split_tree_is_the_whole_context_s_tree() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let registry = Registry::load(true, &[]).unwrap();
+        let mut compared = 0;
+        for dir in [root.clone(), root.join("cases")] {
+            let mut paths: Vec<_> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+                .collect();
+            paths.sort();
+            for path in paths {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let name = path.display().to_string();
+                let Ok((a, _)) = crate::arrangement::load(&name, &text, &registry) else {
+                    continue;
+                };
+                let opts = crate::evaluate::Options::new(jiff::civil::date(2026, 11, 26));
+                let assessment = Assessment::new(&registry, &a, &opts);
+                let run = assessment.run(&a, &registry, &opts, "2026-01-01T00:00:00Z".into(), None);
+                let whole = context::Context::build(&run);
+                let prepared = Prepared::new(&run);
+                let split = prepared.wrap_rest(|| Some(prepared.findings_part()));
+                assert!(split.data() == templates::wrap(&whole).data(), "{name}");
+                let kept = serde_json::to_value(prepared.context()).unwrap();
+                assert!(kept == serde_json::to_value(&whole).unwrap(), "{name}");
+                // Without the section sent, the render thread makes it itself.
+                let alone = Prepared::new(&run);
+                assert!(alone.wrap_rest(|| None).data() == split.data(), "{name}");
+                compared += 1;
+            }
+        }
+        assert!(compared >= 10, "only {compared} fixtures compared");
     }
 }
