@@ -340,15 +340,26 @@ impl<'r> Prepared<'r> {
         };
         let mut results: Vec<Option<Result<Option<String>, RenderError>>> =
             formats.iter().map(|_| None).collect();
-        let (mine, theirs): (Vec<_>, Vec<_>) = results
+        let (others, theirs): (Vec<_>, Vec<_>) = results
             .iter_mut()
             .zip(formats)
             .partition(|(_, f)| **f != heavy);
+        // The other formats go to whichever thread is free first: since the templated
+        // report renders from a plan, neither thread's share is known to be the larger.
+        let others = std::sync::Mutex::new(others.into_iter());
+        let render_others = || {
+            loop {
+                let next = others.lock().unwrap_or_else(|e| e.into_inner()).next();
+                let Some((slot, f)) = next else { break };
+                *slot = Some(render(*f));
+            }
+        };
         // The templated report renders from the context's JSON tree; this thread makes its
         // findings section (about half of it) while the render thread makes the rest, then
-        // renders its own formats (issue 17: the render thread was the critical path).
+        // each renders what is left (issue 17: the render thread was the critical path).
         let split = heavy == Format::Markdown || opts.paper == Paper::default();
         let (send, receive) = std::sync::mpsc::sync_channel::<FindingsPart>(1);
+        let render_others = &render_others;
         std::thread::scope(|s| {
             std::thread::Builder::new()
                 .stack_size(crate::parallel::WORKER_STACK_BYTES)
@@ -359,15 +370,14 @@ impl<'r> Prepared<'r> {
                     for (slot, f) in theirs {
                         *slot = Some(render(*f));
                     }
+                    render_others();
                 })
                 .expect("a render thread starts");
             if split {
                 let _ = send.send(self.findings_part());
             }
             drop(send);
-            for (slot, f) in mine {
-                *slot = Some(render(*f));
-            }
+            render_others();
         });
         results
             .into_iter()
