@@ -498,7 +498,19 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
                 over_budget(&a.path, *f, bytes, input)?;
             }
             let stdout = checked.rendered.pop().expect("stdout format");
-            let json = |w: &mut dyn std::io::Write| report.write_json(w);
+            // serde_json writes a few bytes at a time: into a buffer of a concrete type, so
+            // each piece is a copy rather than a call through `dyn Write` (issue 17).
+            let json = |w: &mut dyn std::io::Write| {
+                let mut w = std::io::BufWriter::with_capacity(atomic::STREAM_BUFFER, w);
+                let written = report
+                    .write_json(&mut w)
+                    .and_then(|()| std::io::Write::flush(&mut w));
+                if written.is_err() {
+                    // Nothing more is written after a failure (dropping would try again).
+                    let _ = w.into_parts();
+                }
+                written
+            };
             let files: Vec<(&std::path::Path, atomic::Contents)> = out_formats
                 .iter()
                 .zip(&checked.rendered)

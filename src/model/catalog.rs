@@ -393,9 +393,15 @@ impl Registry {
     /// Loads the built-in catalogs (unless `builtin` is false) and every catalog file under
     /// `paths`. Errors from all files come back together.
     pub fn load(builtin: bool, paths: &[PathBuf]) -> Result<Registry, LoadErrors> {
+        let vocabulary = Vocabulary::builtin();
         let mut diags = Vec::new();
-        let sources = read_sources(paths, &mut diags);
-        Self::load_sources(builtin, sources, diags)
+        let user = load_user_files(paths, &[], &vocabulary, &mut diags);
+        let prebuilt = if builtin {
+            compiled::decode(BUILTIN_COMPILED, |_| true)
+        } else {
+            BTreeMap::new()
+        };
+        Self::merged(vocabulary, prebuilt, user.files, diags)
     }
 
     /// Like [`Registry::load`] with one more catalog given as text rather than a path, so a
@@ -456,16 +462,26 @@ impl Registry {
         paths: &[PathBuf],
         mentions: &str,
     ) -> Result<Registry, LoadErrors> {
+        let vocabulary = Vocabulary::builtin();
         let mut diags = Vec::new();
-        let user = read_sources(paths, &mut diags);
+        let records = if builtin {
+            compiled::records(BUILTIN_COMPILED)
+        } else {
+            Vec::new()
+        };
+        // The workers note which built-in ids each text contains while they hold it; a
+        // text is gone once parsed.
+        let scan: Vec<&str> = records.iter().map(|r| r.id).collect();
+        let user = load_user_files(paths, &scan, &vocabulary, &mut diags);
         if !builtin {
-            return Self::parse_user(BTreeMap::new(), user, diags);
+            return Self::merged(vocabulary, BTreeMap::new(), user.files, diags);
         }
-        let records = compiled::records(BUILTIN_COMPILED);
-        let named = |id: &str| mentions.contains(id) || user.iter().any(|(_, t)| t.contains(id));
+        let named = |i: usize, id: &str| user.named[i] || mentions.contains(id);
         let mut prebuilt: BTreeMap<String, Catalog> = records
             .iter()
-            .filter(|r| named(r.id))
+            .enumerate()
+            .filter(|(i, r)| named(*i, r.id))
+            .map(|(_, r)| r)
             .map(|r| (r.id.to_owned(), r.decode()))
             .collect();
         loop {
@@ -492,7 +508,7 @@ impl Registry {
             .filter(|r| !prebuilt.contains_key(r.id))
             .map(|r| (r.id, r.facts))
             .collect();
-        let registry = Self::parse_user(prebuilt, user, diags)?;
+        let registry = Self::merged(vocabulary, prebuilt, user.files, diags)?;
         Ok(Registry {
             not_loaded,
             ..registry
