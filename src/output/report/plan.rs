@@ -410,19 +410,7 @@ impl<'p, 'a> Run<'p, 'a, '_> {
             Node::CodeSpans(path) => {
                 let v = self.resolve(path)?;
                 let spans = v.as_deref().and_then(Value::as_array).ok_or(Decline)?;
-                for span in spans {
-                    let text = span
-                        .get("text")
-                        .and_then(|t| t.as_str())
-                        .unwrap_or_default();
-                    if span.get("code").and_then(|c| c.as_bool()) == Some(true) {
-                        self.out.push_str("<span class=\"mono\">");
-                        self.out.push_str(&(self.escape)(text));
-                        self.out.push_str("</span>");
-                    } else {
-                        self.out.push_str(&(self.escape)(text));
-                    }
-                }
+                super::templates::write_code_spans(spans, self.escape, self.out);
             }
         }
         Ok(())

@@ -488,20 +488,31 @@ fn code_spans(
         handlebars::RenderErrorReason::ParamNotFoundForIndex("code_spans", 0),
     )?;
     let escape = r.get_escape_fn();
+    let mut text = String::new();
+    write_code_spans(spans, |t| escape(t), &mut text);
+    out.write(&text)?;
+    Ok(())
+}
+
+/// What `{{code_spans}}` writes for `spans`, for the handlebars helper and the plan alike.
+pub(super) fn write_code_spans(
+    spans: &[serde_json::Value],
+    escape: impl Fn(&str) -> String,
+    out: &mut String,
+) {
     for span in spans {
         let text = span
             .get("text")
             .and_then(|t| t.as_str())
             .unwrap_or_default();
         if span.get("code").and_then(|c| c.as_bool()) == Some(true) {
-            out.write("<span class=\"mono\">")?;
-            out.write(&escape(text))?;
-            out.write("</span>")?;
+            out.push_str("<span class=\"mono\">");
+            out.push_str(&escape(text));
+            out.push_str("</span>");
         } else {
-            out.write(&escape(text))?;
+            out.push_str(&escape(text));
         }
     }
-    Ok(())
 }
 
 /// How deep `{{section}}` calls may nest: the built-in templates use one level; a template
