@@ -257,6 +257,39 @@ fn partials_that_include_each_other_are_a_located_error() {
     assert!(out.stderr.contains("closes a cycle"), "{}", out.stderr);
 }
 
+#[test]
+fn blocks_nested_past_the_limit_are_a_located_error_not_a_stack_overflow() {
+    // 30,000 nested blocks overflowed the stack (exit 134) in handlebars' parser; 65 are
+    // refused at the 65th, in a partial as in a main template.
+    let deep = |n: usize| "{{#if title}}".repeat(n) + "x" + &"{{/if}}".repeat(n);
+    let (_dir, out) =
+        with_templates(&[("partials/extra.html.hbs", &format!("<p>\n{}", deep(30_000)))]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let column = 64 * "{{#if title}}".len() + 1;
+    assert!(
+        out.stderr.contains(&format!("extra.html.hbs:2:{column}:")),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("more than 64 levels"), "{}", out.stderr);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("report.md.hbs"), deep(64)).unwrap();
+    let out = run(&[
+        "check",
+        "fixtures/co-managed.yaml",
+        "--today",
+        TODAY,
+        "--template-dir",
+        dir.path().to_str().unwrap(),
+        "-f",
+        "markdown",
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(out.code, 0, "64 levels are allowed: {}", out.stderr);
+    assert_eq!(out.stdout, "x");
+}
+
 const ONE: &str = "fixtures/co-managed.yaml";
 
 #[test]

@@ -12,6 +12,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+mod nesting;
 pub mod page_one;
 mod plan;
 pub mod sarif;

@@ -12,6 +12,7 @@ use handlebars::{Handlebars, Template};
 
 use super::RenderError;
 use super::context::Context;
+use super::nesting::MAX_BLOCK_NESTING;
 
 /// A template file shipped in the binary: its path under `templates/` and its text.
 struct Builtin {
@@ -218,11 +219,13 @@ fn read_sources(
         known.push(file_name);
         let name = builtin_name(b, kind);
         let source = match template_dir.and_then(|d| override_of(d, b.path)) {
-            Some(p) => read(&p).map(|text| Source {
-                name: name.to_owned(),
-                text,
-                origin: p.display().to_string(),
-                builtin: false,
+            Some(p) => read(&p).and_then(|text| {
+                shallow(Source {
+                    name: name.to_owned(),
+                    text,
+                    origin: p.display().to_string(),
+                    builtin: false,
+                })
             }),
             None => Ok(Source {
                 name: name.to_owned(),
@@ -258,11 +261,13 @@ fn read_sources(
             let Some(file_name) = p.file_name().and_then(|n| n.to_str()) else {
                 continue;
             };
-            let source = read(&p).map(|text| Source {
-                name: name_of(file_name, kind).to_owned(),
-                text,
-                origin: p.display().to_string(),
-                builtin: false,
+            let source = read(&p).and_then(|text| {
+                shallow(Source {
+                    name: name_of(file_name, kind).to_owned(),
+                    text,
+                    origin: p.display().to_string(),
+                    builtin: false,
+                })
             });
             let failed = source.is_err();
             sources.push(source);
@@ -270,6 +275,20 @@ fn read_sources(
                 return;
             }
         }
+    }
+}
+
+/// Refuses a template whose blocks nest past [`MAX_BLOCK_NESTING`] before handlebars parses
+/// it, at the block that goes too deep; like a read error, it ends the list.
+fn shallow(source: Source) -> Result<Source, RenderError> {
+    match super::nesting::too_deep(&source.text) {
+        None => Ok(source),
+        Some((line, column)) => Err(RenderError::Template {
+            origin: format!("{}:{line}:{column}", source.origin),
+            message: format!(
+                "blocks nest more than {MAX_BLOCK_NESTING} levels deep here; flatten the template (split it into sections or partials)"
+            ),
+        }),
     }
 }
 
