@@ -145,18 +145,23 @@ fn with_templates(files: &[(&str, &str)]) -> (tempfile::TempDir, common::Output)
         std::fs::write(templates.join(name), text).unwrap();
     }
     let report = dir.path().join("r.html");
-    let out = run(&[
+    let out = check_with_templates(&templates, &["-o", report.to_str().unwrap()]);
+    assert!(!report.exists(), "nothing is written when rendering fails");
+    (dir, out)
+}
+
+/// Checks the co-managed fixture with the templates of `dir` and the other `args`.
+fn check_with_templates(dir: &std::path::Path, args: &[&str]) -> common::Output {
+    let mut all = vec![
         "check",
         "fixtures/co-managed.yaml",
         "--today",
         TODAY,
         "--template-dir",
-        templates.to_str().unwrap(),
-        "-o",
-        report.to_str().unwrap(),
-    ]);
-    assert!(!report.exists(), "nothing is written when rendering fails");
-    (dir, out)
+        dir.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    run(&all)
 }
 
 #[test]
@@ -272,20 +277,15 @@ fn blocks_nested_past_the_limit_are_a_located_error_not_a_stack_overflow() {
         out.stderr
     );
     assert!(out.stderr.contains("more than 64 levels"), "{}", out.stderr);
+    // A chain of `{{else if}}` nests as deep in handlebars' template, and overflowed too.
+    let chain = "{{#if title}}".to_owned() + &"{{else if title}}x".repeat(30_000) + "{{/if}}";
+    let (_dir, out) = with_templates(&[("report.html.hbs", &chain)]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("more than 64 levels"), "{}", out.stderr);
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("report.md.hbs"), deep(64)).unwrap();
-    let out = run(&[
-        "check",
-        "fixtures/co-managed.yaml",
-        "--today",
-        TODAY,
-        "--template-dir",
-        dir.path().to_str().unwrap(),
-        "-f",
-        "markdown",
-        "--fail-on",
-        "never",
-    ]);
+    let markdown = ["-f", "markdown", "--fail-on", "never"];
+    let out = check_with_templates(dir.path(), &markdown);
     assert_eq!(out.code, 0, "64 levels are allowed: {}", out.stderr);
     assert_eq!(out.stdout, "x");
 }

@@ -19,6 +19,9 @@ pub fn too_deep(text: &str) -> Option<(usize, usize)> {
 fn deeper_than(text: &str, limit: usize) -> Option<(usize, usize)> {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
+    // Per open block, how many `{{else if …}}` it has chained: each nests one level more in
+    // handlebars' template, until the block's one closing tag.
+    let mut chained: Vec<usize> = Vec::new();
     let mut from = 0;
     while let Some(at) = text[from..].find("{{") {
         let start = from + at;
@@ -43,10 +46,22 @@ fn deeper_than(text: &str, limit: usize) -> Option<(usize, usize)> {
                 }
                 continue;
             }
-            Some(b'#') => depth += 1,
+            Some(b'#') => {
+                depth += 1;
+                chained.push(0);
+            }
             // `{{^}}` is an `else`; `{{^name}}` opens an inverse block.
-            Some(b'^') if !matches!(bytes.get(i + 1), Some(b'}' | b'~' | b' ')) => depth += 1,
-            Some(b'/') => depth = depth.saturating_sub(1),
+            Some(b'^') if !matches!(bytes.get(i + 1), Some(b'}' | b'~' | b' ')) => {
+                depth += 1;
+                chained.push(0);
+            }
+            Some(b'/') => depth = depth.saturating_sub(1 + chained.pop().unwrap_or(0)),
+            Some(b'e') if is_chained_else(&text[i..]) => {
+                if let Some(n) = chained.last_mut() {
+                    *n += 1;
+                    depth += 1;
+                }
+            }
             _ => {}
         }
         if depth > limit {
@@ -57,6 +72,14 @@ fn deeper_than(text: &str, limit: usize) -> Option<(usize, usize)> {
         from = i;
     }
     None
+}
+
+/// Whether a tag's text (after `{{` and any `~`) is `else` followed by a helper, as in
+/// `{{else if b}}`: a block nested in the one it continues.
+fn is_chained_else(tag: &str) -> bool {
+    tag.strip_prefix("else")
+        .and_then(|rest| rest.strip_prefix(|c: char| c.is_ascii_whitespace()))
+        .is_some_and(|rest| !rest.trim_start().starts_with(['}', '~']))
 }
 
 #[cfg(test)]
@@ -85,6 +108,17 @@ mod tests {
         assert_eq!(too_deep(&"{{#if a}}x{{^}}y{{/if}}".repeat(100)), None);
         assert!(too_deep(&"{{~^a}}".repeat(65)).is_some());
         assert!(too_deep(&"{{#> p}}".repeat(65)).is_some());
+        // `{{else}}` and `{{else~}}` do not nest; `{{else if}}` does, until the one `{{/if}}`.
+        let plain = "{{#if a}}x{{else}}y{{/if}}{{#if a}}x{{else ~}}y{{/if}}".repeat(100);
+        assert_eq!(too_deep(&plain), None);
+        let chain = |n: usize| format!("{{{{#if a}}}}{}{{{{/if}}}}", "{{else if b}}x".repeat(n));
+        assert_eq!(too_deep(&chain(63)), None);
+        assert!(too_deep(&chain(64)).is_some());
+        assert_eq!(
+            too_deep(&chain(63).repeat(50)),
+            None,
+            "each chain ends at its /if"
+        );
     }
 
     #[test]
