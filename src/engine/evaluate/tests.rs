@@ -31,15 +31,7 @@ fn parallel_evaluation_equals_sequential() {
 #[test]
 fn fail_policy_matrix() {
     use Status::*;
-    let all = [
-        Satisfied,
-        Attested,
-        Waived,
-        NotApplicable,
-        NeedsEvidence,
-        Partial,
-        Gap,
-    ];
+    let all = <Status as crate::decode::Keyword>::ALL;
     let failing = |fail_on, min_severity, severity| {
         all.iter()
             .filter(|s| {
